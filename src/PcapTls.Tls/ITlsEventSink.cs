@@ -1,0 +1,41 @@
+namespace PcapTls.Tls;
+
+/// <summary>Where in the capture a TLS record or message was completed (the packet holding its last byte).</summary>
+public readonly record struct TlsPosition(long PacketNumber, long TimestampNanos);
+
+/// <summary>
+/// Typed events from a connection's TLS decoder (as Zeek's SSL analyzer raises events). "Side" is 0 or 1, the
+/// index the caller fed the bytes under; which side is the client is learned from the ClientHello.
+/// Objects handed out are immutable and may be kept; spans are valid only during the call.
+/// </summary>
+public interface ITlsEventSink
+{
+    /// <summary>Every record header seen (plaintext or not); record sizes matter when the content is hidden.</summary>
+    void OnRecord(int side, TlsContentType type, ushort version, int length, TlsPosition position);
+
+    void OnClientHello(int side, ClientHelloInfo hello, TlsPosition position);
+
+    void OnServerHello(int side, ServerHelloInfo hello, TlsPosition position);
+
+    void OnCertificate(int side, CertificateMessage message, TlsPosition position);
+
+    void OnCertificateRequest(int side, CertificateRequestInfo request, TlsPosition position);
+
+    /// <summary>Every handshake message, including those above; decrypted is true when it came from a TLS 1.3
+    /// record opened with a key log.</summary>
+    void OnHandshakeMessage(int side, TlsHandshakeType type, int length, bool decrypted, TlsPosition position);
+
+    void OnChangeCipherSpec(int side, TlsPosition position);
+
+    /// <summary>An encrypted record whose content type is unknown (TLS 1.3 without keys) or a TLS 1.2 Finished.</summary>
+    void OnEncryptedRecord(int side, TlsContentType outerType, int length, TlsPosition position);
+
+    void OnAlert(int side, TlsAlert alert, TlsPosition position);
+
+    void OnApplicationData(int side, int length, TlsPosition position);
+
+    /// <summary>The side's first bytes are not TLS (e.g. plain HTTP); the decoder stops on that side.</summary>
+    void OnNotTls(int side, string firstBytesPreview, TlsPosition position);
+
+    void OnAnomaly(int side, TlsAnomaly anomaly);
+}
