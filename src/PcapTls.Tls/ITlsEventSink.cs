@@ -7,6 +7,13 @@ public readonly record struct TlsPosition(long PacketNumber, long TimestampNanos
 /// Typed events from a connection's TLS decoder (as Zeek's SSL analyzer raises events). "Side" is 0 or 1, the
 /// index the caller fed the bytes under; which side is the client is learned from the ClientHello.
 /// Objects handed out are immutable and may be kept; spans are valid only during the call.
+/// <para>Conventions (see <see cref="TlsConnectionDecoder"/>): OnRecord comes first for every record; for each
+/// handshake message OnHandshakeMessage comes before the typed event (OnClientHello, OnCertificate, ...).
+/// A TLS &lt;= 1.2 Finished (the first handshake record after the sender's ChangeCipherSpec) is reported as
+/// OnEncryptedRecord(side, Handshake, recordLength) then OnHandshakeMessage(side, Finished, recordLength,
+/// decrypted: false). TLS 1.3 protected records not opened are OnEncryptedRecord(side, ApplicationData, length)
+/// only; opened ones raise the events of their content (decrypted: true, alerts with Encrypted: true) and no
+/// OnEncryptedRecord. TLS &lt;= 1.2 application data is OnApplicationData.</para>
 /// </summary>
 public interface ITlsEventSink
 {
@@ -38,4 +45,10 @@ public interface ITlsEventSink
     void OnNotTls(int side, string firstBytesPreview, TlsPosition position);
 
     void OnAnomaly(int side, TlsAnomaly anomaly);
+
+    /// <summary>TLS begins on this side after a plaintext preamble of the named protocol ("SMTP", "IMAP", "POP3",
+    /// "XMPP", "IRC", "FTP", "LDAP", "PostgreSQL"); plaintextBytes is the preamble's length. Optional to handle.</summary>
+    void OnStartTls(int side, string protocol, long plaintextBytes, TlsPosition position)
+    {
+    }
 }

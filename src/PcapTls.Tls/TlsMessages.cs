@@ -8,6 +8,10 @@ public enum TlsContentType : byte
     Handshake = 22,
     ApplicationData = 23,
     Heartbeat = 24,
+
+    /// <summary>Not a TLS wire value: marks an SSLv2-format record (2-byte header with the high bit set) in
+    /// <see cref="ITlsEventSink.OnRecord"/>, which has no content type.</summary>
+    Sslv2 = 128,
 }
 
 /// <summary>Handshake message types (IANA TLS HandshakeType registry).</summary>
@@ -58,6 +62,22 @@ public sealed record ClientHelloInfo(
     byte[] SessionId,
     bool IsSslv2Format)
 {
+    /// <summary>supported_groups (named groups offered), empty when absent.</summary>
+    public IReadOnlyList<ushort> SupportedGroups { get; init; } = [];
+
+    /// <summary>Groups of the key_share entries (TLS 1.3), empty when the extension is absent.</summary>
+    public IReadOnlyList<ushort> KeyShareGroups { get; init; } = [];
+
+    /// <summary>True when the key_share extension is present (even with no entries, as after some retries).</summary>
+    public bool HasKeyShare => ExtensionTypes.Contains((ushort)51);
+
+    /// <summary>legacy_compression_methods as sent (a TLS 1.3 hello must offer exactly [0]).</summary>
+    public IReadOnlyList<byte> CompressionMethods { get; init; } = [];
+
+    /// <summary>SSLv2-format hello only: every 3-byte cipher spec offered (0x00XXYY are TLS suites, also listed
+    /// in <see cref="CipherSuites"/>; others such as 0x010080 are SSLv2 kinds).</summary>
+    public IReadOnlyList<int> Sslv2CipherSpecs { get; init; } = [];
+
     /// <summary>The highest version offered (from supported_versions when present).</summary>
     public ushort MaxVersion => SupportedVersions.Count > 0 ? SupportedVersions.Where(v => (v & 0x0F0F) != 0x0A0A).DefaultIfEmpty(LegacyVersion).Max() : LegacyVersion;
 }
@@ -73,18 +93,39 @@ public sealed record ServerHelloInfo(
     bool IsHelloRetryRequest,
     string? Alpn,
     IReadOnlyList<ushort> ExtensionTypes,
-    bool IsSslv2);
+    bool IsSslv2)
+{
+    /// <summary>The key_share group chosen (ServerHello) or requested (HelloRetryRequest), null when absent.</summary>
+    public ushort? KeyShareGroup { get; init; }
+
+    public byte CompressionMethod { get; init; }
+
+    /// <summary>SSLv2 server hello only: the 3-byte cipher specs the server accepts (CipherSuite is 0 then).</summary>
+    public IReadOnlyList<int> Sslv2CipherSpecs { get; init; } = [];
+}
 
 /// <summary>A Certificate message: the DER certificates in the order sent.</summary>
 /// <param name="RequestContext">TLS 1.3 certificate_request_context (null before TLS 1.3).</param>
-public sealed record CertificateMessage(IReadOnlyList<byte[]> Certificates, byte[]? RequestContext);
+public sealed record CertificateMessage(IReadOnlyList<byte[]> Certificates, byte[]? RequestContext)
+{
+    /// <summary>TLS 1.3 only: the extension types of each CertificateEntry (e.g. 5 status_request for a stapled
+    /// OCSP response, 18 signed_certificate_timestamp), parallel to Certificates; empty before TLS 1.3.</summary>
+    public IReadOnlyList<IReadOnlyList<ushort>> EntryExtensionTypes { get; init; } = [];
+}
 
 /// <summary>A CertificateRequest: what client certificates the server asks for.</summary>
 /// <param name="CertificateAuthorities">DER-encoded distinguished names from certificate_authorities.</param>
 public sealed record CertificateRequestInfo(
     IReadOnlyList<byte> CertificateTypes,
     IReadOnlyList<ushort> SignatureAlgorithms,
-    IReadOnlyList<byte[]> CertificateAuthorities);
+    IReadOnlyList<byte[]> CertificateAuthorities)
+{
+    /// <summary>TLS 1.3 certificate_request_context (null before TLS 1.3).</summary>
+    public byte[]? RequestContext { get; init; }
+
+    /// <summary>TLS 1.3: the extension types present; empty before TLS 1.3.</summary>
+    public IReadOnlyList<ushort> ExtensionTypes { get; init; } = [];
+}
 
 public enum TlsAnomalyKind
 {
@@ -96,6 +137,16 @@ public enum TlsAnomalyKind
     TooManyCertificates,
     GapInStream,
     TruncatedAtEnd,
+
+    /// <summary>One certificate in a Certificate message is larger than <see cref="TlsLimits.MaxCertificateLength"/>.</summary>
+    CertificateTooLarge,
+
+    /// <summary>A STARTTLS-looking plaintext preamble went on past <see cref="TlsLimits.MaxPlaintextPreamble"/>.</summary>
+    PreambleTooLong,
+
+    /// <summary>A record or message that the negotiated state does not allow (e.g. plaintext handshake bytes
+    /// left over when protected records start).</summary>
+    UnexpectedMessage,
 }
 
 public readonly record struct TlsAnomaly(TlsAnomalyKind Kind, long PacketNumber, string Detail);
