@@ -71,6 +71,15 @@ public sealed class Tls13HandshakeDecryptor
         return true;
     }
 
+    /// <summary>Looks the connection up in a key log by its ClientHello random; false when the log has no
+    /// usable TLS 1.3 secret for it or the suite is not a TLS 1.3 suite.</summary>
+    public static bool TryCreate(KeyLog keyLog, ReadOnlySpan<byte> clientRandom, ushort cipherSuite, out Tls13HandshakeDecryptor decryptor)
+    {
+        ArgumentNullException.ThrowIfNull(keyLog);
+        decryptor = null!;
+        return keyLog.TryGetSecrets(clientRandom, out var secrets) && TryCreate(cipherSuite, secrets, out decryptor);
+    }
+
     /// <summary>True when some logged secret can open this direction's records.</summary>
     public bool CanDecrypt(TrafficDirection direction) => State(direction).HasKeys;
 
@@ -86,6 +95,14 @@ public sealed class Tls13HandshakeDecryptor
     /// </summary>
     public bool TryDecrypt(TrafficDirection direction, ReadOnlySpan<byte> header, ReadOnlySpan<byte> payload, out byte[] plaintext, out byte innerContentType) =>
         State(direction).TryOpen(header, payload, out plaintext, out innerContentType);
+
+    /// <summary>
+    /// Counts a record of a direction that is already on application keys without opening it (bulk
+    /// application data the diagnosis does not need), so a later alert still opens at the right sequence
+    /// number. False, and nothing counted, before the direction's application keys are in use: earlier
+    /// records must be opened to see where the handshake ends.
+    /// </summary>
+    public bool SkipApplicationRecord(TrafficDirection direction) => State(direction).TrySkipApplicationRecord();
 
     private DirectionState State(TrafficDirection direction) => direction == TrafficDirection.Client ? _client : _server;
 
@@ -108,6 +125,16 @@ public sealed class Tls13HandshakeDecryptor
         public bool HasKeys => _stages.Count > 0;
 
         public Tls13KeyStage CurrentStage { get; private set; } = Tls13KeyStage.None;
+
+        public bool TrySkipApplicationRecord()
+        {
+            if (CurrentStage != Tls13KeyStage.Application)
+            {
+                return false;
+            }
+            _stages[_current].Protection.SkipRecord();
+            return true;
+        }
 
         public bool TryOpen(ReadOnlySpan<byte> header, ReadOnlySpan<byte> payload, out byte[] plaintext, out byte innerContentType)
         {

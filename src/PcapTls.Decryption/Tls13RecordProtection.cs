@@ -127,6 +127,9 @@ public sealed class Tls13RecordProtection
         return true;
     }
 
+    /// <summary>Counts a record without opening it.</summary>
+    public void SkipRecord() => SequenceNumber++;
+
     internal static bool IsWellFormed(ReadOnlySpan<byte> header, ReadOnlySpan<byte> payload, int tagLength)
     {
         if (header.Length != RecordHeaderLength || header[TypeOffset] != ApplicationDataType)

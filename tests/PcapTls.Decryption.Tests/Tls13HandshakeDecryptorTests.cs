@@ -63,6 +63,37 @@ public sealed class Tls13HandshakeDecryptorTests
     }
 
     [TestMethod]
+    public void SkippedApplicationRecordsKeepTheSequenceForALaterAlert()
+    {
+        var suite = Rfc8448Tests.Suite(0x1301);
+        var hs = new RecordSealer(suite, S(ServerHs, suite));
+        var ap = new RecordSealer(suite, S(ServerAp, suite));
+        Assert.IsTrue(Tls13HandshakeDecryptor.TryCreate(0x1301, new Tls13Secrets { ServerHandshakeTrafficSecret = S(ServerHs, suite), ServerTrafficSecret0 = S(ServerAp, suite) }, out var d));
+
+        Assert.IsTrue(d.Open(TrafficDirection.Server, hs.Seal(22, [20, 0, 0, 0]), out _, out _));
+        Assert.IsFalse(d.SkipApplicationRecord(TrafficDirection.Server), "still on handshake keys: nothing skipped");
+        Assert.IsTrue(d.Open(TrafficDirection.Server, ap.Seal(23, [1]), out _, out _));
+        ap.Seal(23, new byte[1000]);
+        ap.Seal(23, new byte[1000]);
+        Assert.IsTrue(d.SkipApplicationRecord(TrafficDirection.Server));
+        Assert.IsTrue(d.SkipApplicationRecord(TrafficDirection.Server));
+
+        Assert.IsTrue(d.Open(TrafficDirection.Server, ap.Seal(21, Alert46), out var alert, out _));
+        CollectionAssert.AreEqual(Alert46, alert);
+    }
+
+    [TestMethod]
+    public void KeyLogLookupCreatesTheDecryptor()
+    {
+        var random = Enumerable.Repeat((byte)0xAB, 32).ToArray();
+        var log = KeyLog.Parse(new StringReader($"SERVER_HANDSHAKE_TRAFFIC_SECRET {Convert.ToHexString(random)} {Convert.ToHexString(ServerHandshakeTrafficSecret)}"), "k");
+
+        Assert.IsTrue(Tls13HandshakeDecryptor.TryCreate(log, random, 0x1301, out var d));
+        Assert.IsTrue(d.Open(TrafficDirection.Server, ServerFlightRecord, out _, out _));
+        Assert.IsFalse(Tls13HandshakeDecryptor.TryCreate(log, new byte[32], 0x1301, out _), "another connection");
+    }
+
+    [TestMethod]
     public void ClientEncryptedAlertAfterFinishedNeedsTheClientApplicationSecret()
     {
         // A Java client sends its Finished under handshake keys, then its alert under application keys.
