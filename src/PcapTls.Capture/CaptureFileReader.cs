@@ -1,0 +1,746 @@
+using System.Buffers.Binary;
+using System.IO.Compression;
+
+namespace PcapTls.Capture;
+
+/// <summary>
+/// Reads classic pcap (micro/nanosecond, either byte order), pcapng (several sections and interfaces) and
+/// gzip-compressed files of either, and streams every frame to an <see cref="IPacketHandler"/> as a
+/// <see cref="RawPacket"/> whose span points into one large read buffer (no allocation per frame).
+/// Bad data never throws out of <see cref="Read"/>: it becomes a <see cref="CaptureAnomaly"/> and reading
+/// goes on, or stops cleanly where the format gives no way to find the next record.
+/// </summary>
+public sealed class CaptureFileReader
+{
+    /// <summary>Bytes asked of the file per read: large reads are what makes the reader fast.</summary>
+    public const int ReadBufferSize = 4 << 20;
+
+    /// <summary>Largest captured frame accepted (libpcap's own maximum snapshot length). A larger record
+    /// length means a corrupt file: in classic pcap there is no way to find the next record after it.</summary>
+    public const int MaxCapturedLength = 256 * 1024;
+
+    /// <summary>Largest pcapng block accepted (Wireshark's limit too). Name resolution and comment blocks can be
+    /// large; anything beyond this is corruption.</summary>
+    public const int MaxBlockLength = 16 << 20;
+
+    private const int PcapFileHeaderLength = 24;
+    private const int PcapRecordHeaderLength = 16;
+    private const int PcapNgMinBlockLength = 12;
+    private const int HeaderProbeLength = 64 * 1024;
+
+    private readonly List<LinkType> _linkTypes = [];
+    private long _bytesRead;
+
+    private CaptureFileReader(string path, CaptureFormat format, bool isGzip, long totalBytes)
+    {
+        Path = path;
+        Format = format;
+        IsGzip = isGzip;
+        TotalBytes = totalBytes;
+    }
+
+    public string Path { get; }
+
+    public CaptureFormat Format { get; }
+
+    public bool IsGzip { get; }
+
+    /// <summary>Link types declared by the file: from the pcap header, or from the pcapng interface blocks
+    /// (those near the start are known after Open; the rest are added while reading).</summary>
+    public IReadOnlyList<LinkType> LinkTypes => _linkTypes;
+
+    /// <summary>The snapshot length the file declares (the largest over pcapng interfaces); null when the
+    /// file says "unlimited" (0) or declares none.</summary>
+    public int? SnapLength { get; private set; }
+
+    /// <summary>Size of the file on disk (compressed size for gzip), for a progress bar.</summary>
+    public long TotalBytes { get; }
+
+    /// <summary>Bytes of the file consumed so far; safe to read from another thread while Read runs.</summary>
+    public long BytesRead => Volatile.Read(ref _bytesRead);
+
+    /// <summary>Frames delivered by the last Read.</summary>
+    public long PacketCount { get; private set; }
+
+    /// <summary>Sum of the captured lengths of the frames delivered by the last Read.</summary>
+    public long CapturedBytes { get; private set; }
+
+    /// <summary>Frames whose captured length is below their length on the wire (snapshot length).</summary>
+    public long TruncatedPacketCount { get; private set; }
+
+    public long? FirstTimestampNanos { get; private set; }
+
+    public long? LastTimestampNanos { get; private set; }
+
+    /// <summary>Identifies the file and its format. Throws <see cref="CaptureFormatException"/> (one-line
+    /// message, original exception inside) when it cannot be opened or is not a capture.</summary>
+    public static CaptureFileReader Open(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        if (Directory.Exists(path))
+        {
+            throw new CaptureFormatException($"{path}: is a directory, not a capture file");
+        }
+
+        try
+        {
+            using var file = OpenFile(path);
+            var total = file.Length;
+            if (total == 0)
+            {
+                throw new CaptureFormatException($"{path}: the file is empty");
+            }
+
+            var isGzip = StartsWithGzipMagic(file);
+            file.Position = 0;
+            using var content = isGzip ? new GZipStream(file, CompressionMode.Decompress, leaveOpen: true) : (Stream)file;
+            var probe = new byte[HeaderProbeLength];
+            var n = ReadAtLeast(content, probe);
+            var head = probe.AsSpan(0, n);
+            var what = isGzip ? "the decompressed gzip content" : "the file";
+            if (n == 0)
+            {
+                throw new CaptureFormatException($"{path}: {what} is empty");
+            }
+            if (n < 4)
+            {
+                throw new CaptureFormatException($"{path}: {what} is too short to be a capture ({n} bytes)");
+            }
+
+            var magic = BinaryPrimitives.ReadUInt32LittleEndian(head);
+            CaptureFileReader reader;
+            switch (magic)
+            {
+                case PcapMagic.Micro or PcapMagic.MicroSwapped or PcapMagic.Nano or PcapMagic.NanoSwapped:
+                    if (n < PcapFileHeaderLength)
+                    {
+                        throw new CaptureFormatException($"{path}: truncated pcap file header ({n} of {PcapFileHeaderLength} bytes)");
+                    }
+                    var nano = magic is PcapMagic.Nano or PcapMagic.NanoSwapped;
+                    reader = new CaptureFileReader(path, nano ? CaptureFormat.PcapNanosecond : CaptureFormat.Pcap, isGzip, total);
+                    var header = PcapHeader.Parse(head);
+                    reader._linkTypes.Add(header.LinkType);
+                    reader.SnapLength = header.SnapLength is > 0 and <= int.MaxValue ? (int)header.SnapLength : null;
+                    break;
+                case PcapNgBlockType.SectionHeader:
+                    reader = new CaptureFileReader(path, CaptureFormat.PcapNg, isGzip, total);
+                    if (!reader.ProbePcapNg(head))
+                    {
+                        throw new CaptureFormatException($"{path}: truncated or corrupt pcapng section header");
+                    }
+                    break;
+                default:
+                    throw new CaptureFormatException(isGzip
+                        ? $"{path}: gzip-compressed, but the content is not a pcap or pcapng capture (starts with {Convert.ToHexString(head[..4])})"
+                        : $"{path}: not a pcap or pcapng capture file (starts with {Convert.ToHexString(head[..4])})");
+            }
+            return reader;
+        }
+        catch (FileNotFoundException ex)
+        {
+            throw new CaptureFormatException($"{path}: no such file", ex);
+        }
+        catch (DirectoryNotFoundException ex)
+        {
+            throw new CaptureFormatException($"{path}: no such file (the folder does not exist)", ex);
+        }
+        catch (UnauthorizedAccessException ex)
+        {
+            throw new CaptureFormatException($"{path}: permission denied", ex);
+        }
+        catch (InvalidDataException ex)
+        {
+            throw new CaptureFormatException($"{path}: not a valid gzip file ({ex.Message})", ex);
+        }
+        catch (IOException ex)
+        {
+            throw new CaptureFormatException($"{path}: cannot be read ({ex.Message})", ex);
+        }
+    }
+
+    /// <summary>Streams every frame, from the start of the file, to the handler. Can be called again.
+    /// Throws only for I/O failures of the device and for cancellation.</summary>
+    public void Read(IPacketHandler handler, ICaptureAnomalySink? anomalies = null, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(handler);
+        PacketCount = 0;
+        CapturedBytes = 0;
+        TruncatedPacketCount = 0;
+        FirstTimestampNanos = null;
+        LastTimestampNanos = null;
+        Volatile.Write(ref _bytesRead, 0);
+
+        using var file = OpenFile(Path);
+        using var content = IsGzip ? new GZipStream(file, CompressionMode.Decompress, leaveOpen: true) : (Stream)file;
+        var source = new ChunkedSource(content, file, this, ct);
+        var sink = new AnomalyReporter(anomalies);
+        try
+        {
+            if (Format == CaptureFormat.PcapNg)
+            {
+                ReadPcapNg(source, handler, sink);
+            }
+            else
+            {
+                ReadPcap(source, handler, sink);
+            }
+        }
+        catch (InvalidDataException ex)
+        {
+            // GZipStream's way of saying the compressed stream is corrupt or cut short.
+            sink.Report(PacketCount + 1, CaptureAnomalyKind.CompressedDataCorrupt, $"gzip data corrupt after {PacketCount} frames: {ex.Message}");
+        }
+        Volatile.Write(ref _bytesRead, TotalBytes);
+    }
+
+    private static FileStream OpenFile(string path) =>
+        // bufferSize 0: the reader does its own large reads; a FileStream buffer would only add a copy.
+        new(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0, FileOptions.SequentialScan);
+
+    private static bool StartsWithGzipMagic(FileStream file)
+    {
+        Span<byte> two = stackalloc byte[2];
+        return file.ReadAtLeast(two, 2, throwOnEndOfStream: false) == 2 && two[0] == 0x1f && two[1] == 0x8b;
+    }
+
+    private static int ReadAtLeast(Stream s, byte[] buffer) => s.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false);
+
+    private void Deliver(IPacketHandler handler, long timestampNanos, LinkType linkType, ReadOnlySpan<byte> data, uint originalLength, int interfaceIndex)
+    {
+        var number = ++PacketCount;
+        var original = (int)Math.Min(Math.Max(originalLength, (uint)data.Length), int.MaxValue);
+        CapturedBytes += data.Length;
+        if (original > data.Length)
+        {
+            TruncatedPacketCount++;
+        }
+        FirstTimestampNanos ??= timestampNanos;
+        LastTimestampNanos = timestampNanos;
+        handler.OnPacket(new RawPacket(number, timestampNanos, linkType, data, original, interfaceIndex));
+    }
+
+    private void AddLinkType(LinkType linkType)
+    {
+        if (!_linkTypes.Contains(linkType))
+        {
+            _linkTypes.Add(linkType);
+        }
+    }
+
+    // ---- classic pcap -------------------------------------------------------------------------------------
+
+    private static class PcapMagic
+    {
+        // As read little-endian from the first four bytes.
+        public const uint Micro = 0xA1B2C3D4;
+        public const uint MicroSwapped = 0xD4C3B2A1;
+        public const uint Nano = 0xA1B23C4D;
+        public const uint NanoSwapped = 0x4D3CB2A1;
+    }
+
+    /*
+     * typedef struct pcap_hdr_s {
+     *     guint32 magic_number;   // 0
+     *     guint16 version_major;  // 4
+     *     guint16 version_minor;  // 6
+     *     gint32  thiszone;       // 8
+     *     guint32 sigfigs;        // 12
+     *     guint32 snaplen;        // 16
+     *     guint32 network;        // 20  link type in bits 0-15, FCS information in bits 26-31
+     * } pcap_hdr_t;
+     */
+    private readonly record struct PcapHeader(bool BigEndian, bool Nano, uint SnapLength, LinkType LinkType)
+    {
+        private const int SnapLengthOffset = 16;
+        private const int NetworkOffset = 20;
+        private const uint LinkTypeMask = 0xFFFF;
+
+        public static PcapHeader Parse(ReadOnlySpan<byte> h)
+        {
+            var magic = BinaryPrimitives.ReadUInt32LittleEndian(h);
+            var bigEndian = magic is PcapMagic.MicroSwapped or PcapMagic.NanoSwapped;
+            var nano = magic is PcapMagic.Nano or PcapMagic.NanoSwapped;
+            var snap = ReadU32(h[SnapLengthOffset..], bigEndian);
+            var network = ReadU32(h[NetworkOffset..], bigEndian);
+            return new PcapHeader(bigEndian, nano, snap, (LinkType)(network & LinkTypeMask));
+        }
+    }
+
+    /*
+     * typedef struct pcaprec_hdr_s {
+     *     guint32 ts_sec;   // 0
+     *     guint32 ts_usec;  // 4  (nanoseconds with the nanosecond magic)
+     *     guint32 incl_len; // 8
+     *     guint32 orig_len; // 12
+     * } pcaprec_hdr_t;
+     */
+    private void ReadPcap(ChunkedSource src, IPacketHandler handler, AnomalyReporter sink)
+    {
+        if (!src.Ensure(PcapFileHeaderLength))
+        {
+            sink.Report(1, CaptureAnomalyKind.TruncatedRecord, "the file ends inside the pcap file header");
+            return;
+        }
+        var header = PcapHeader.Parse(src.Available);
+        src.Advance(PcapFileHeaderLength);
+        var big = header.BigEndian;
+        var fractionToNanos = header.Nano ? 1L : 1000L;
+        var linkType = header.LinkType;
+
+        while (true)
+        {
+            var span = src.Available;
+            if (span.Length < PcapRecordHeaderLength)
+            {
+                if (!src.Ensure(PcapRecordHeaderLength))
+                {
+                    if (src.Available.Length > 0)
+                    {
+                        sink.Report(PacketCount + 1, CaptureAnomalyKind.TruncatedRecord,
+                            $"the file ends inside a record header ({src.Available.Length} of {PcapRecordHeaderLength} bytes)");
+                    }
+                    return;
+                }
+                continue;
+            }
+
+            var included = ReadU32(span[8..], big);
+            if (included > MaxCapturedLength)
+            {
+                sink.Report(PacketCount + 1, CaptureAnomalyKind.RecordLengthInvalid,
+                    $"record length {included} exceeds {MaxCapturedLength}: the file is corrupt from here on; reading stopped");
+                return;
+            }
+            var recordLength = PcapRecordHeaderLength + (int)included;
+            if (span.Length < recordLength)
+            {
+                if (!src.Ensure(recordLength))
+                {
+                    sink.Report(PacketCount + 1, CaptureAnomalyKind.TruncatedRecord,
+                        $"the file ends inside the last record ({src.Available.Length - PcapRecordHeaderLength} of {included} captured bytes)");
+                    return;
+                }
+                continue;
+            }
+
+            var seconds = ReadU32(span, big);
+            var fraction = ReadU32(span[4..], big);
+            var original = ReadU32(span[12..], big);
+            var ts = unchecked((long)seconds * 1_000_000_000L + fraction * fractionToNanos);
+            Deliver(handler, ts, linkType, span.Slice(PcapRecordHeaderLength, (int)included), original, 0);
+            src.Advance(recordLength);
+        }
+    }
+
+    // ---- pcapng -------------------------------------------------------------------------------------------
+
+    private static class PcapNgBlockType
+    {
+        public const uint SectionHeader = 0x0A0D0D0A;
+        public const uint InterfaceDescription = 0x00000001;
+        public const uint ObsoletePacket = 0x00000002;
+        public const uint SimplePacket = 0x00000003;
+        public const uint EnhancedPacket = 0x00000006;
+    }
+
+    private const uint ByteOrderMagic = 0x1A2B3C4D;
+    private const int BlockHeaderLength = 8;        // type + total length
+    private const int BlockTrailerLength = 4;       // total length again
+    private const int SectionHeaderMinLength = 28;  // header, BOM, versions, section length, trailer
+    private const ushort SupportedMajorVersion = 1;
+    private const ushort OptionEndOfOptions = 0;
+    private const ushort OptionIfTsResol = 9;
+    private const ushort OptionIfTsOffset = 14;
+    private const int MaxInterfacesPerSection = 1 << 16;
+
+    private sealed class PcapNgInterface
+    {
+        public required LinkType LinkType { get; init; }
+        public required uint SnapLength { get; init; }
+        public required int GlobalIndex { get; init; }
+        public ulong UnitsPerSecond { get; set; } = 1_000_000;
+        public ulong NanosPerUnit { get; set; } = 1_000;
+        public long OffsetNanos { get; set; }
+
+        public long ToNanos(ulong ts)
+        {
+            unchecked
+            {
+                var nanos = NanosPerUnit != 0
+                    ? ts * NanosPerUnit
+                    : (ts / UnitsPerSecond) * 1_000_000_000UL + (ulong)((UInt128)(ts % UnitsPerSecond) * 1_000_000_000UL / UnitsPerSecond);
+                return (long)nanos + OffsetNanos;
+            }
+        }
+    }
+
+    /// <summary>Checks the section header in the first bytes and collects the link types of the interface
+    /// blocks that follow it within the probe.</summary>
+    private bool ProbePcapNg(ReadOnlySpan<byte> head)
+    {
+        if (head.Length < SectionHeaderMinLength || !TryByteOrder(head, out var big))
+        {
+            return false;
+        }
+        var offset = 0;
+        while (head.Length - offset >= PcapNgMinBlockLength)
+        {
+            var block = head[offset..];
+            var type = ReadU32(block, big);
+            if (type == PcapNgBlockType.SectionHeader)
+            {
+                if (!TryByteOrder(block, out big))
+                {
+                    return offset > 0;
+                }
+            }
+            var length = ReadU32(block[4..], big);
+            if (length < PcapNgMinBlockLength || length % 4 != 0 || length > block.Length)
+            {
+                break;
+            }
+            if (type == PcapNgBlockType.InterfaceDescription && length >= 20)
+            {
+                var idb = ParseInterface(block[BlockHeaderLength..(int)(length - BlockTrailerLength)], big, 0, null, 0);
+                if (idb is not null)
+                {
+                    AddLinkType(idb.LinkType);
+                    UpdateSnapLength(idb.SnapLength);
+                }
+            }
+            offset += (int)length;
+        }
+        return true;
+    }
+
+    private void UpdateSnapLength(uint snap)
+    {
+        if (snap is > 0 and <= int.MaxValue && (SnapLength is null || snap > SnapLength))
+        {
+            SnapLength = (int)snap;
+        }
+    }
+
+    private static bool TryByteOrder(ReadOnlySpan<byte> shb, out bool bigEndian)
+    {
+        var bom = BinaryPrimitives.ReadUInt32LittleEndian(shb[8..]);
+        bigEndian = bom == BinaryPrimitives.ReverseEndianness(ByteOrderMagic);
+        return bigEndian || bom == ByteOrderMagic;
+    }
+
+    private void ReadPcapNg(ChunkedSource src, IPacketHandler handler, AnomalyReporter sink)
+    {
+        var big = false;
+        var interfaces = new List<PcapNgInterface>();
+        var globalInterfaces = 0;
+        long lastTimestamp = 0;
+
+        while (true)
+        {
+            var span = src.Available;
+            if (span.Length < PcapNgMinBlockLength)
+            {
+                if (!src.Ensure(PcapNgMinBlockLength))
+                {
+                    if (src.Available.Length > 0)
+                    {
+                        sink.Report(PacketCount + 1, CaptureAnomalyKind.TruncatedRecord,
+                            $"the file ends inside a block header ({src.Available.Length} bytes left)");
+                    }
+                    return;
+                }
+                continue;
+            }
+
+            var type = ReadU32(span, big);
+            if (type == PcapNgBlockType.SectionHeader)
+            {
+                // The section header's own byte-order magic says how to read its length (and the whole section).
+                if (!TryByteOrder(span, out big))
+                {
+                    sink.Report(PacketCount + 1, CaptureAnomalyKind.BlockMalformed, "section header with an invalid byte-order magic; reading stopped");
+                    return;
+                }
+            }
+            var length = ReadU32(span[4..], big);
+            if (length < PcapNgMinBlockLength || length % 4 != 0 || length > MaxBlockLength)
+            {
+                sink.Report(PacketCount + 1, CaptureAnomalyKind.RecordLengthInvalid,
+                    $"pcapng block (type 0x{type:X8}) with invalid length {length}: the file is corrupt from here on; reading stopped");
+                return;
+            }
+            if (span.Length < length)
+            {
+                if (!src.Ensure((int)length))
+                {
+                    sink.Report(PacketCount + 1, CaptureAnomalyKind.TruncatedRecord,
+                        $"the file ends inside the last block (type 0x{type:X8}, {src.Available.Length} of {length} bytes)");
+                    return;
+                }
+                continue;
+            }
+
+            var block = span[..(int)length];
+            var body = block[BlockHeaderLength..^BlockTrailerLength];
+            if (ReadU32(block[^BlockTrailerLength..], big) != length)
+            {
+                sink.Report(PacketCount + 1, CaptureAnomalyKind.BlockMalformed,
+                    $"pcapng block (type 0x{type:X8}) whose trailing length differs from its leading length {length}");
+            }
+
+            switch (type)
+            {
+                case PcapNgBlockType.SectionHeader:
+                    if (length < SectionHeaderMinLength)
+                    {
+                        sink.Report(PacketCount + 1, CaptureAnomalyKind.RecordLengthInvalid, $"section header of {length} bytes; reading stopped");
+                        return;
+                    }
+                    var major = ReadU16(body[4..], big);
+                    if (major != SupportedMajorVersion)
+                    {
+                        sink.Report(PacketCount + 1, CaptureAnomalyKind.UnsupportedVersion, $"pcapng section version {major}.{ReadU16(body[6..], big)}; reading stopped");
+                        return;
+                    }
+                    interfaces.Clear();
+                    break;
+
+                case PcapNgBlockType.InterfaceDescription:
+                    if (interfaces.Count >= MaxInterfacesPerSection)
+                    {
+                        sink.Report(PacketCount + 1, CaptureAnomalyKind.BlockMalformed, $"more than {MaxInterfacesPerSection} interfaces in one section; interface ignored");
+                        break;
+                    }
+                    var idb = ParseInterface(body, big, globalInterfaces, sink, PacketCount + 1);
+                    if (idb is null)
+                    {
+                        sink.Report(PacketCount + 1, CaptureAnomalyKind.BlockMalformed, $"interface description block of {length} bytes is too short");
+                        // Keep interface numbering aligned with the writer's.
+                        idb = new PcapNgInterface { LinkType = (LinkType)uint.MaxValue, SnapLength = 0, GlobalIndex = globalInterfaces };
+                    }
+                    globalInterfaces++;
+                    interfaces.Add(idb);
+                    AddLinkType(idb.LinkType);
+                    UpdateSnapLength(idb.SnapLength);
+                    break;
+
+                /*
+                 * Enhanced Packet Block body:            Obsolete Packet Block body:
+                 *   0  Interface ID (32)                   0  Interface ID (16), Drops Count (16)
+                 *   4  Timestamp (High)                    4  Timestamp (High)
+                 *   8  Timestamp (Low)                     8  Timestamp (Low)
+                 *  12  Captured Packet Length             12  Captured Packet Length
+                 *  16  Original Packet Length             16  Packet Length
+                 *  20  Packet Data, padded to 32 bits     20  Packet Data, padded to 32 bits
+                 *      Options                                Options
+                 */
+                case PcapNgBlockType.EnhancedPacket or PcapNgBlockType.ObsoletePacket:
+                {
+                    const int packetHeader = 20;
+                    if (body.Length < packetHeader)
+                    {
+                        PacketCount++;
+                        sink.Report(PacketCount, CaptureAnomalyKind.BlockMalformed, $"packet block of {length} bytes is too short; skipped");
+                        break;
+                    }
+                    var ifIndex = type == PcapNgBlockType.EnhancedPacket ? ReadU32(body, big) : ReadU16(body, big);
+                    var captured = ReadU32(body[12..], big);
+                    var original = ReadU32(body[16..], big);
+                    if (captured > MaxCapturedLength || captured > body.Length - packetHeader)
+                    {
+                        PacketCount++;
+                        sink.Report(PacketCount, CaptureAnomalyKind.BlockMalformed,
+                            $"packet block says {captured} captured bytes but holds {body.Length - packetHeader}; skipped");
+                        break;
+                    }
+                    if (ifIndex >= interfaces.Count)
+                    {
+                        PacketCount++;
+                        sink.Report(PacketCount, CaptureAnomalyKind.UnknownInterface, $"packet on interface {ifIndex}, but the section declares {interfaces.Count}; skipped");
+                        break;
+                    }
+                    var iface = interfaces[(int)ifIndex];
+                    var raw = ((ulong)ReadU32(body[4..], big) << 32) | ReadU32(body[8..], big);
+                    lastTimestamp = iface.ToNanos(raw);
+                    Deliver(handler, lastTimestamp, iface.LinkType, body.Slice(packetHeader, (int)captured), original, iface.GlobalIndex);
+                    break;
+                }
+
+                /*
+                 * Simple Packet Block body:
+                 *   0  Original Packet Length
+                 *   4  Packet Data (captured length = min(original, snaplen of interface 0, what the block holds))
+                 * No timestamp: the previous packet's time is used so capture time never jumps back to 1970.
+                 */
+                case PcapNgBlockType.SimplePacket:
+                {
+                    if (body.Length < 4 || interfaces.Count == 0)
+                    {
+                        PacketCount++;
+                        sink.Report(PacketCount, interfaces.Count == 0 ? CaptureAnomalyKind.UnknownInterface : CaptureAnomalyKind.BlockMalformed,
+                            "simple packet block without an interface or too short; skipped");
+                        break;
+                    }
+                    var iface = interfaces[0];
+                    var original = ReadU32(body, big);
+                    var captured = (int)Math.Min(original, (uint)(body.Length - 4));
+                    if (iface.SnapLength > 0 && captured > iface.SnapLength)
+                    {
+                        captured = (int)iface.SnapLength;
+                    }
+                    if (captured > MaxCapturedLength)
+                    {
+                        PacketCount++;
+                        sink.Report(PacketCount, CaptureAnomalyKind.BlockMalformed, $"simple packet block of {captured} bytes exceeds {MaxCapturedLength}; skipped");
+                        break;
+                    }
+                    Deliver(handler, lastTimestamp, iface.LinkType, body.Slice(4, captured), original, iface.GlobalIndex);
+                    break;
+                }
+
+                default:
+                    // Name resolution, interface statistics, custom, decryption secrets, comments: not needed here.
+                    break;
+            }
+            src.Advance((int)length);
+        }
+    }
+
+    /*
+     * Interface Description Block body:
+     *   0  LinkType (16), Reserved (16)
+     *   4  SnapLen (32)
+     *   8  Options: code (16), length (16), value padded to 32 bits; opt_endofopt (0) ends them.
+     *      if_tsresol (9): 1 byte; MSB 0: 10^-n seconds, MSB 1: 2^-n seconds. Default 10^-6.
+     *      if_tsoffset (14): 8 bytes, seconds added to every timestamp.
+     */
+    private static PcapNgInterface? ParseInterface(ReadOnlySpan<byte> body, bool big, int globalIndex, AnomalyReporter? sink, long packetNumber)
+    {
+        const int optionsOffset = 8;
+        if (body.Length < optionsOffset)
+        {
+            return null;
+        }
+        var iface = new PcapNgInterface
+        {
+            LinkType = (LinkType)ReadU16(body, big),
+            SnapLength = ReadU32(body[4..], big),
+            GlobalIndex = globalIndex,
+        };
+        var options = body[optionsOffset..];
+        while (options.Length >= 4)
+        {
+            var code = ReadU16(options, big);
+            var len = ReadU16(options[2..], big);
+            if (code == OptionEndOfOptions || options.Length - 4 < len)
+            {
+                break;
+            }
+            var value = options.Slice(4, len);
+            if (code == OptionIfTsResol && len >= 1)
+            {
+                var v = value[0];
+                var exponent = v & 0x7F;
+                var powerOfTwo = (v & 0x80) != 0;
+                if ((powerOfTwo && exponent > 63) || (!powerOfTwo && exponent > 19))
+                {
+                    sink?.Report(packetNumber, CaptureAnomalyKind.TimestampResolutionInvalid, $"if_tsresol 0x{v:X2} is out of range; microseconds assumed");
+                }
+                else
+                {
+                    var units = powerOfTwo ? 1UL << exponent : Pow10(exponent);
+                    iface.UnitsPerSecond = units;
+                    iface.NanosPerUnit = 1_000_000_000UL % units == 0 ? 1_000_000_000UL / units : 0;
+                }
+            }
+            else if (code == OptionIfTsOffset && len >= 8)
+            {
+                iface.OffsetNanos = unchecked((long)(big ? BinaryPrimitives.ReadUInt64BigEndian(value) : BinaryPrimitives.ReadUInt64LittleEndian(value)) * 1_000_000_000L);
+            }
+            var advance = 4 + ((len + 3) & ~3);
+            if (advance > options.Length)
+            {
+                break;
+            }
+            options = options[advance..];
+        }
+        return iface;
+    }
+
+    private static ulong Pow10(int n)
+    {
+        var r = 1UL;
+        for (var i = 0; i < n; i++)
+        {
+            r *= 10;
+        }
+        return r;
+    }
+
+    private static uint ReadU32(ReadOnlySpan<byte> s, bool big) =>
+        big ? BinaryPrimitives.ReadUInt32BigEndian(s) : BinaryPrimitives.ReadUInt32LittleEndian(s);
+
+    private static ushort ReadU16(ReadOnlySpan<byte> s, bool big) =>
+        big ? BinaryPrimitives.ReadUInt16BigEndian(s) : BinaryPrimitives.ReadUInt16LittleEndian(s);
+
+    /// <summary>Null-tolerant front of the caller's sink.</summary>
+    private readonly struct AnomalyReporter(ICaptureAnomalySink? sink)
+    {
+        public void Report(long packet, CaptureAnomalyKind kind, string detail) => sink?.Report(new CaptureAnomaly(packet, kind, detail));
+    }
+
+    /// <summary>A window over the stream held in one large buffer. Records are parsed in place; only the
+    /// unparsed tail is moved when the buffer is refilled.</summary>
+    private sealed class ChunkedSource(Stream stream, FileStream file, CaptureFileReader owner, CancellationToken ct)
+    {
+        private byte[] _buffer = new byte[ReadBufferSize];
+        private int _start;
+        private int _end;
+        private bool _eof;
+
+        public ReadOnlySpan<byte> Available => _buffer.AsSpan(_start, _end - _start);
+
+        public void Advance(int count) => _start += count;
+
+        /// <summary>Makes at least <paramref name="needed"/> bytes available; false when the stream ends first.</summary>
+        public bool Ensure(int needed)
+        {
+            if (_end - _start >= needed)
+            {
+                return true;
+            }
+            if (_eof)
+            {
+                return false;
+            }
+            ct.ThrowIfCancellationRequested();
+            // Move the unparsed tail (less than one record) to the front so each read can be a large one.
+            var remaining = _end - _start;
+            if (_buffer.Length < needed)
+            {
+                // Only a block larger than the read buffer (bounded by MaxBlockLength) gets here.
+                var bigger = new byte[Math.Max(needed, _buffer.Length * 2)];
+                Buffer.BlockCopy(_buffer, _start, bigger, 0, remaining);
+                _buffer = bigger;
+            }
+            else if (_start > 0)
+            {
+                Buffer.BlockCopy(_buffer, _start, _buffer, 0, remaining);
+            }
+            _start = 0;
+            _end = remaining;
+            while (_end - _start < needed)
+            {
+                var n = stream.Read(_buffer, _end, _buffer.Length - _end);
+                if (n == 0)
+                {
+                    _eof = true;
+                    break;
+                }
+                _end += n;
+            }
+            Volatile.Write(ref owner._bytesRead, file.Position);
+            return _end - _start >= needed;
+        }
+    }
+}

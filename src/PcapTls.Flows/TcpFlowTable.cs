@@ -1,0 +1,288 @@
+using PcapTls.Capture;
+
+namespace PcapTls.Flows;
+
+/// <summary>
+/// The connection table: finds (or starts) the connection of each segment by its 4-tuple, decides who the
+/// originator is, and hands each direction to its <see cref="StreamReassembler"/>. Retires connections that
+/// closed (after a grace period of capture time), went idle, or must make room; ends every connection at the
+/// end of the capture. Not thread-safe: one capture, one thread.
+/// </summary>
+public sealed class TcpFlowTable
+{
+    private readonly ITcpStreamConsumerFactory _factory;
+    private readonly Dictionary<FlowKey, TcpConnection> _flows = [];
+    private readonly Queue<TcpConnection> _closing = new();
+    private readonly long _idleTimeoutNanos;
+    private readonly long _graceNanos;
+    private readonly long _sweepIntervalNanos;
+    private long _clock = long.MinValue;
+    private long _nextIdleSweep = long.MinValue;
+    private long _connectionSerial;
+
+    public TcpFlowTable(ITcpStreamConsumerFactory factory, FlowLimits? limits = null, IFlowAnomalySink? anomalies = null)
+    {
+        ArgumentNullException.ThrowIfNull(factory);
+        _factory = factory;
+        Limits = limits ?? FlowLimits.Default;
+        Anomalies = new FlowAnomalyReporter(anomalies, Limits.MaxAnomaliesPerKind, Statistics);
+        _idleTimeoutNanos = Limits.IdleTimeout.Ticks * 100;
+        _graceNanos = Limits.ClosedGracePeriod.Ticks * 100;
+        // Idle connections are looked for a few times per timeout, not per packet.
+        _sweepIntervalNanos = Math.Max(_idleTimeoutNanos / 4, 1_000_000_000L);
+    }
+
+    public FlowLimits Limits { get; }
+
+    public FlowStatistics Statistics { get; } = new();
+
+    internal FlowAnomalyReporter Anomalies { get; }
+
+    /// <summary>Feeds one decoded segment (in capture order).</summary>
+    public void OnSegment(in TcpSegment s)
+    {
+        Statistics.Segments++;
+        var position = new SegmentPosition(s.Number, s.TimestampNanos);
+        if (s.TimestampNanos > _clock)
+        {
+            _clock = s.TimestampNanos;
+        }
+        RetireClosed(untilAllGone: false);
+        if (_clock >= _nextIdleSweep)
+        {
+            if (_nextIdleSweep != long.MinValue)
+            {
+                EvictIdle(position);
+            }
+            _nextIdleSweep = _clock + _sweepIntervalNanos;
+        }
+
+        var key = FlowKey.From(s.Source, s.Destination);
+        var isSyn = (s.Flags & (TcpFlags.Syn | TcpFlags.Ack)) == TcpFlags.Syn;
+        if (_flows.TryGetValue(key, out var connection) && isSyn && connection.IsNewConnectionSyn(s))
+        {
+            // Port reuse: a fresh SYN on a 4-tuple whose connection is over (or was never properly seen).
+            Retire(connection, FlowEndReason.Closed, connection.LastPosition);
+            connection = null;
+        }
+
+        if (connection is null)
+        {
+            var startsSomething = (s.Flags & (TcpFlags.Syn | TcpFlags.Fin | TcpFlags.Rst)) != 0 || s.PayloadOriginalLength > 0;
+            if (!startsSomething)
+            {
+                // A bare ACK (typically the last ACK of a retired connection) would only make an empty flow.
+                Statistics.SegmentsIgnored++;
+                return;
+            }
+            if (_flows.Count >= Limits.MaxTrackedFlows)
+            {
+                MakeRoom(position);
+            }
+            connection = Start(key, s, position);
+        }
+
+        connection.OnSegment(s, position);
+        if (connection.IsClosed && !connection.QueuedForRetirement)
+        {
+            connection.QueuedForRetirement = true;
+            _closing.Enqueue(connection);
+        }
+    }
+
+    /// <summary>The capture ended: every connection still in the table ends (closed ones as Closed, the rest as
+    /// CaptureEnded), in the order they started.</summary>
+    public void Finish(SegmentPosition last)
+    {
+        var remaining = _flows.Values.OrderBy(c => c.Serial).ToList();
+        foreach (var c in remaining)
+        {
+            if (c.IsClosed)
+            {
+                Retire(c, FlowEndReason.Closed, c.LastPosition);
+            }
+            else
+            {
+                Retire(c, FlowEndReason.CaptureEnded, last);
+            }
+        }
+        _closing.Clear();
+    }
+
+    private TcpConnection Start(FlowKey key, in TcpSegment s, SegmentPosition position)
+    {
+        var synOnly = (s.Flags & (TcpFlags.Syn | TcpFlags.Ack)) == TcpFlags.Syn;
+        var synAck = (s.Flags & (TcpFlags.Syn | TcpFlags.Ack)) == (TcpFlags.Syn | TcpFlags.Ack);
+        NetEndpoint originator, responder;
+        if (synOnly)
+        {
+            (originator, responder) = (s.Source, s.Destination);
+        }
+        else if (synAck)
+        {
+            (originator, responder) = (s.Destination, s.Source);
+        }
+        else if (s.Destination.Port > s.Source.Port)
+        {
+            // Mid-connection: clients use ephemeral (high) ports.
+            (originator, responder) = (s.Destination, s.Source);
+        }
+        else
+        {
+            (originator, responder) = (s.Source, s.Destination);
+        }
+
+        var info = new TcpConnectionInfo(originator, responder, synOnly, position);
+        var consumer = _factory.Create(info);
+        var connection = new TcpConnection(this, key, info, consumer, ++_connectionSerial);
+        _flows[key] = connection;
+        Statistics.FlowsSeen++;
+        Statistics.ActiveFlows = _flows.Count;
+        Statistics.PeakActiveFlows = Math.Max(Statistics.PeakActiveFlows, _flows.Count);
+        if (!synOnly)
+        {
+            Statistics.MidstreamStarts++;
+            Anomalies.Report(position.PacketNumber, FlowAnomalyKind.MidstreamStart,
+                $"{originator} -> {responder}: the capture starts in the middle of this connection (no SYN seen)");
+        }
+        return connection;
+    }
+
+    private void RetireClosed(bool untilAllGone)
+    {
+        while (_closing.TryPeek(out var c))
+        {
+            if (c.Retired)
+            {
+                _closing.Dequeue();
+                continue;
+            }
+            if (!untilAllGone && _clock - c.ClosedAtNanos <= _graceNanos)
+            {
+                return;
+            }
+            _closing.Dequeue();
+            Retire(c, FlowEndReason.Closed, c.LastPosition);
+        }
+    }
+
+    private void EvictIdle(SegmentPosition now)
+    {
+        var idle = _flows.Values.Where(c => _clock - c.LastPosition.TimestampNanos > _idleTimeoutNanos).OrderBy(c => c.Serial).ToList();
+        foreach (var c in idle)
+        {
+            Statistics.FlowsEvictedIdle++;
+            Anomalies.Report(now.PacketNumber, FlowAnomalyKind.IdleEvicted,
+                $"{c.Info.Originator} -> {c.Info.Responder}: silent for more than {Limits.IdleTimeout.TotalSeconds:0} s of capture time; no longer tracked");
+            Retire(c, FlowEndReason.Evicted, c.LastPosition);
+        }
+    }
+
+    /// <summary>The table is full: closed connections go first, then the least recently active sixteenth
+    /// (evicting in batches keeps a flood of new connections from costing a scan per packet).</summary>
+    private void MakeRoom(SegmentPosition now)
+    {
+        RetireClosed(untilAllGone: true);
+        if (_flows.Count < Limits.MaxTrackedFlows)
+        {
+            return;
+        }
+        var batch = Math.Max(1, Limits.MaxTrackedFlows / 16);
+        var victims = _flows.Values.OrderBy(c => c.LastPosition.TimestampNanos).ThenBy(c => c.Serial).Take(batch).ToList();
+        Anomalies.Report(now.PacketNumber, FlowAnomalyKind.FlowTableFull,
+            $"more than {Limits.MaxTrackedFlows} connections at once (MaxTrackedFlows): the {victims.Count} least recently active were evicted");
+        foreach (var c in victims)
+        {
+            Statistics.FlowsEvictedTableFull++;
+            Retire(c, FlowEndReason.Evicted, c.LastPosition);
+        }
+    }
+
+    private void Retire(TcpConnection c, FlowEndReason reason, SegmentPosition position)
+    {
+        if (c.Retired)
+        {
+            return;
+        }
+        if (_flows.TryGetValue(c.Key, out var current) && ReferenceEquals(current, c))
+        {
+            _flows.Remove(c.Key);
+        }
+        if (reason == FlowEndReason.Closed)
+        {
+            Statistics.FlowsClosed++;
+        }
+        Statistics.ActiveFlows = _flows.Count;
+        c.End(reason, position);
+    }
+
+    internal void AddBuffered(long bytes)
+    {
+        Statistics.BufferedBytes += bytes;
+        if (Statistics.BufferedBytes > Statistics.PeakBufferedBytes)
+        {
+            Statistics.PeakBufferedBytes = Statistics.BufferedBytes;
+        }
+    }
+}
+
+/// <summary>A 4-tuple with its two endpoints in a fixed order, so both directions find the same connection.</summary>
+internal readonly struct FlowKey : IEquatable<FlowKey>
+{
+    private readonly NetEndpoint _low;
+    private readonly NetEndpoint _high;
+
+    private FlowKey(NetEndpoint low, NetEndpoint high)
+    {
+        _low = low;
+        _high = high;
+    }
+
+    public static FlowKey From(NetEndpoint a, NetEndpoint b) => IsLower(a, b) ? new FlowKey(a, b) : new FlowKey(b, a);
+
+    private static bool IsLower(NetEndpoint a, NetEndpoint b) =>
+        a.Address < b.Address || (a.Address == b.Address && a.Port <= b.Port);
+
+    public bool Equals(FlowKey other) =>
+        _low.Address == other._low.Address && _high.Address == other._high.Address &&
+        _low.Port == other._low.Port && _high.Port == other._high.Port && _low.IsIPv6 == other._low.IsIPv6;
+
+    public override bool Equals(object? obj) => obj is FlowKey k && Equals(k);
+
+    public override int GetHashCode() => HashCode.Combine(_low.Address, _high.Address, _low.Port, _high.Port);
+}
+
+/// <summary>Caps the anomalies of each kind so a hostile capture cannot fill the report.</summary>
+internal sealed class FlowAnomalyReporter(IFlowAnomalySink? sink, int maxPerKind, FlowStatistics statistics)
+{
+    private readonly int[] _counts = new int[Enum.GetValues<FlowAnomalyKind>().Length];
+
+    /// <summary>Counts the anomaly; true when it is within the limit and someone listens (so the caller
+    /// builds the detail string only then).</summary>
+    public bool Admit(long packet, FlowAnomalyKind kind)
+    {
+        var n = ++_counts[(int)kind];
+        if (n > maxPerKind)
+        {
+            statistics.AnomaliesSuppressed++;
+            if (n == maxPerKind + 1)
+            {
+                sink?.Report(new FlowAnomaly(packet, FlowAnomalyKind.AnomaliesSuppressed,
+                    $"more than {maxPerKind} anomalies of kind {kind} (MaxAnomaliesPerKind): further ones are only counted"));
+            }
+            return false;
+        }
+        return sink is not null;
+    }
+
+    public void Report(long packet, FlowAnomalyKind kind, string detail)
+    {
+        if (Admit(packet, kind))
+        {
+            sink!.Report(new FlowAnomaly(packet, kind, detail));
+        }
+    }
+
+    /// <summary>Reports after a successful <see cref="Admit"/>.</summary>
+    public void Emit(long packet, FlowAnomalyKind kind, string detail) => sink?.Report(new FlowAnomaly(packet, kind, detail));
+}
