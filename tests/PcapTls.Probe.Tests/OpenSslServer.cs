@@ -106,6 +106,8 @@ internal sealed class TestPki
     public string Leaf => Path.Combine(Directory, "leaf.pem");
     public string LeafKey => Path.Combine(Directory, "leaf.key");
     public string Intermediate => Path.Combine(Directory, "intermediate.pem");
+    public string RsaLeaf => Path.Combine(Directory, "rsa-leaf.pem");
+    public string RsaLeafKey => Path.Combine(Directory, "rsa-leaf.key");
 
     public static TestPki Create(string openssl)
     {
@@ -128,6 +130,10 @@ internal sealed class TestPki
             "-out", P("leaf.csr"), "-subj", "/CN=probe.pcaptls.test");
         Run("x509", "-req", "-in", P("leaf.csr"), "-CA", P("intermediate.pem"), "-CAkey", P("intermediate.key"), "-set_serial", "3",
             "-days", "30", "-extfile", P("leaf.ext"), "-out", P("leaf.pem"));
+        // RSA like the corpus PKI: TLS 1.2 then signs ECDHE with RSA, TLS 1.3 with RSA-PSS.
+        Run("req", "-newkey", "rsa:2048", "-nodes", "-keyout", P("rsa-leaf.key"), "-out", P("rsa-leaf.csr"), "-subj", "/CN=probe.pcaptls.test");
+        Run("x509", "-req", "-in", P("rsa-leaf.csr"), "-CA", P("intermediate.pem"), "-CAkey", P("intermediate.key"), "-set_serial", "4",
+            "-days", "30", "-extfile", P("leaf.ext"), "-out", P("rsa-leaf.pem"));
         return new TestPki { Directory = dir };
     }
 

@@ -92,6 +92,41 @@ public sealed class ServerProbeTests
     }
 
     [TestMethod]
+    [DynamicData(nameof(Versions))]
+    public async Task RsaChain(TlsVersionChoice version, string serverFlag, string expectedVersion)
+    {
+        var (openssl, pki) = Setup();
+        using var server = new OpenSslServer(openssl, serverFlag, "-cert", pki.RsaLeaf, "-key", pki.RsaLeafKey, "-cert_chain", pki.Intermediate);
+
+        var result = await ServerProbe.ProbeAsync("127.0.0.1", server.Port, "probe.pcaptls.test", version, Timeout, TestContext.CancellationToken);
+
+        Assert.IsNull(result.Error, result.Error);
+        Assert.AreEqual(expectedVersion, result.NegotiatedVersion);
+        Assert.HasCount(2, result.ServerCertificates);
+        CollectionAssert.AreEqual(TestPki.Der(pki.RsaLeaf), result.ServerCertificates[0]);
+        CollectionAssert.AreEqual(TestPki.Der(pki.Intermediate), result.ServerCertificates[1]);
+        AssertHandshakeNeverCompleted(server.Stop());
+    }
+
+    [TestMethod]
+    [DataRow("probe.pcaptls.test", true)]
+    [DataRow("other.pcaptls.test", false)]
+    [DataRow(null, false)]
+    public async Task SendsTheGivenServerName(string? sni, bool expectSniCertificate)
+    {
+        // s_server answers a ClientHello naming -servername with -cert2, anything else with -cert.
+        var (openssl, pki) = Setup();
+        using var server = new OpenSslServer(openssl, "-cert", pki.Leaf, "-key", pki.LeafKey,
+            "-servername", "probe.pcaptls.test", "-cert2", pki.RsaLeaf, "-key2", pki.RsaLeafKey);
+
+        var result = await ServerProbe.ProbeAsync("127.0.0.1", server.Port, sni, TlsVersionChoice.Any, Timeout, TestContext.CancellationToken);
+
+        Assert.IsNull(result.Error, result.Error);
+        Assert.HasCount(1, result.ServerCertificates);
+        CollectionAssert.AreEqual(TestPki.Der(expectSniCertificate ? pki.RsaLeaf : pki.Leaf), result.ServerCertificates[0]);
+    }
+
+    [TestMethod]
     public async Task OffersBothVersionsByDefault()
     {
         var (openssl, pki) = Setup();
