@@ -58,7 +58,9 @@ public sealed class KeyLog
     private int _suppressedProblems;
     private string _lastSuppressedFile = "";
 
-    private KeyLog() { }
+    private readonly int _clientRandomLimit;
+
+    private KeyLog(int clientRandomLimit = MaxClientRandoms) => _clientRandomLimit = clientRandomLimit;
 
     public static KeyLog Empty { get; } = new();
 
@@ -106,10 +108,13 @@ public sealed class KeyLog
     }
 
     /// <summary>Parses one key log; <paramref name="name"/> is what problems are reported under.</summary>
-    public static KeyLog Parse(TextReader reader, string name)
+    public static KeyLog Parse(TextReader reader, string name) => Parse(reader, name, MaxClientRandoms);
+
+    /// <summary>Tests reach the client-random limit with a smaller one.</summary>
+    internal static KeyLog Parse(TextReader reader, string name, int clientRandomLimit)
     {
         ArgumentNullException.ThrowIfNull(reader);
-        var log = new KeyLog();
+        var log = new KeyLog(clientRandomLimit);
         log.ParseInto(reader, name);
         log.FinishProblems();
         return log;
@@ -243,9 +248,9 @@ public sealed class KeyLog
         var secret = Convert.FromHexString(secretText);
         if (!_byClientRandom.TryGetValue(key, out var entry))
         {
-            if (_byClientRandom.Count >= MaxClientRandoms)
+            if (_byClientRandom.Count >= _clientRandomLimit)
             {
-                AddProblem(name, lineNumber, $"more than {MaxClientRandoms.ToString(CultureInfo.InvariantCulture)} client randoms; the rest is ignored");
+                AddProblem(name, lineNumber, $"more than {_clientRandomLimit.ToString(CultureInfo.InvariantCulture)} client randoms; this line is ignored");
                 return;
             }
             entry = [];

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.Security.Cryptography;
 using Org.BouncyCastle.Crypto;
@@ -42,6 +43,12 @@ public sealed class Tls13RecordProtection
     private readonly Tls13CipherSuiteParameters _suite;
     private readonly byte[] _key;
     private readonly byte[] _iv;
+
+    // Made on first use and kept for the connection's lifetime; their native handles are SafeHandles, so an
+    // instance dropped with its connection is released by the finalizer, and callers need not dispose anything.
+    private AesGcm? _gcm;
+    private AesCcm? _ccm;
+    private System.Security.Cryptography.ChaCha20Poly1305? _chacha;
 
     public Tls13RecordProtection(Tls13CipherSuiteParameters suite, TrafficKeys keys)
     {
@@ -104,12 +111,27 @@ public sealed class Tls13RecordProtection
 
         var ciphertext = payload[..^_suite.TagLength];
         var tag = payload[^_suite.TagLength..];
-        var inner = new byte[ciphertext.Length];
-        if (!TryAeadOpen(nonce, ciphertext, tag, inner, header))
+        var rented = ArrayPool<byte>.Shared.Rent(ciphertext.Length);
+        try
         {
-            return false;
+            var inner = rented.AsSpan(0, ciphertext.Length);
+            if (!TryAeadOpen(nonce, ciphertext, tag, inner, header))
+            {
+                return false;
+            }
+            SequenceNumber++;
+            return TryStripPadding(inner, out content, out innerContentType);
         }
-        SequenceNumber++;
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(rented, clearArray: true);
+        }
+    }
+
+    private static bool TryStripPadding(ReadOnlySpan<byte> inner, out byte[] content, out byte innerContentType)
+    {
+        content = [];
+        innerContentType = 0;
 
         // The content type is the last non-zero byte; everything after it is padding. An all-zero inner
         // plaintext is a protocol error (RFC 8446 section 5.4) but the keys were right, so the record counts.
@@ -123,7 +145,7 @@ public sealed class Tls13RecordProtection
             return false;
         }
         innerContentType = inner[end];
-        content = inner.AsSpan(0, end).ToArray();
+        content = inner[..end].ToArray();
         return true;
     }
 
@@ -153,22 +175,16 @@ public sealed class Tls13RecordProtection
             switch (_suite.Aead)
             {
                 case Tls13Aead.AesGcm when AesGcm.IsSupported:
-                    using (var gcm = new AesGcm(_key, _suite.TagLength))
-                    {
-                        gcm.Decrypt(nonce, ciphertext, tag, plaintext, aad);
-                    }
+                    _gcm ??= new AesGcm(_key, _suite.TagLength);
+                    _gcm.Decrypt(nonce, ciphertext, tag, plaintext, aad);
                     return true;
                 case Tls13Aead.AesCcm when AesCcm.IsSupported:
-                    using (var ccm = new AesCcm(_key))
-                    {
-                        ccm.Decrypt(nonce, ciphertext, tag, plaintext, aad);
-                    }
+                    _ccm ??= new AesCcm(_key);
+                    _ccm.Decrypt(nonce, ciphertext, tag, plaintext, aad);
                     return true;
                 case Tls13Aead.ChaCha20Poly1305 when System.Security.Cryptography.ChaCha20Poly1305.IsSupported:
-                    using (var chacha = new System.Security.Cryptography.ChaCha20Poly1305(_key))
-                    {
-                        chacha.Decrypt(nonce, ciphertext, tag, plaintext, aad);
-                    }
+                    _chacha ??= new System.Security.Cryptography.ChaCha20Poly1305(_key);
+                    _chacha.Decrypt(nonce, ciphertext, tag, plaintext, aad);
                     return true;
                 default:
                     return TryBouncyCastleOpen(nonce, ciphertext, tag, plaintext, aad);

@@ -126,6 +126,21 @@ public sealed class KeyLogTests
     }
 
     [TestMethod]
+    public void ClientRandomLimitIsReportedAndKnownRandomsStillMerge()
+    {
+        var lines = Enumerable.Range(0, 5).Select(i => $"SERVER_HANDSHAKE_TRAFFIC_SECRET {i:x64} {Secret32}")
+            .Append($"CLIENT_HANDSHAKE_TRAFFIC_SECRET {0:x64} {Secret32}");
+
+        var log = KeyLog.Parse(new StringReader(string.Join('\n', lines)), "big.keys", clientRandomLimit: 3);
+
+        Assert.AreEqual(3, log.Count);
+        CollectionAssert.AreEqual(new[] { 4, 5 }, log.Problems.Select(p => p.Line).ToArray());
+        StringAssert.Contains(log.Problems[0].Detail, "more than 3 client randoms");
+        Assert.IsTrue(log.TryGetSecrets(new byte[32], out var first));
+        Assert.IsNotNull(first.ClientHandshakeTrafficSecret, "a random already known still takes new lines");
+    }
+
+    [TestMethod]
     public void ProblemListIsCappedWithASummaryEntry()
     {
         var text = string.Concat(Enumerable.Repeat("garbage\n", KeyLog.MaxProblems + 25));
