@@ -1,0 +1,126 @@
+namespace PcapTls.Validation;
+
+/// <summary>Why the client refused the chain, at the granularity that decides its message and alert.</summary>
+internal enum ClientFailure
+{
+    None,
+    EmptyAnchors,
+    /// <summary>Java: SunCertPathBuilder found no path. OpenSSL: no issuer (errors 2/18/19/20).</summary>
+    NoPath,
+    Expired,
+    NotYetValid,
+    Signature,
+    NotCa,
+    PathLength,
+    KeyUsage,
+    Algorithm,
+    ExtendedKeyUsage,
+    HostName,
+    EmptyChain,
+    Unparsable,
+}
+
+/// <summary>TLS alert descriptions (RFC 8446 section 6 wire values).</summary>
+internal static class TlsAlert
+{
+    public const byte BadCertificate = 42;
+    public const byte UnsupportedCertificate = 43;
+    public const byte CertificateExpired = 45;
+    public const byte CertificateUnknown = 46;
+    public const byte UnknownCa = 48;
+    public const byte DecryptError = 51;
+    public const byte InternalError = 80;
+}
+
+/// <summary>OpenSSL's X509_V_ERR_* numbers and texts (OpenSSL 3.0 X509_verify_cert_error_string).</summary>
+internal static class OpenSslVerifyError
+{
+    public const int UnableToGetIssuerCert = 2;
+    public const int CertSignatureFailure = 7;
+    public const int CertNotYetValid = 9;
+    public const int CertHasExpired = 10;
+    public const int DepthZeroSelfSigned = 18;
+    public const int SelfSignedInChain = 19;
+    public const int UnableToGetIssuerCertLocally = 20;
+    public const int InvalidCa = 24;
+    public const int PathLengthExceeded = 25;
+    public const int InvalidPurpose = 26;
+    public const int HostnameMismatch = 62;
+    public const int IpAddressMismatch = 64;
+    public const int EeKeyTooSmall = 66;
+    public const int CaKeyTooSmall = 67;
+    public const int CaMdTooWeak = 68;
+
+    public static string Text(int error) => error switch
+    {
+        UnableToGetIssuerCert => "unable to get issuer certificate",
+        CertSignatureFailure => "certificate signature failure",
+        CertNotYetValid => "certificate is not yet valid",
+        CertHasExpired => "certificate has expired",
+        DepthZeroSelfSigned => "self-signed certificate",
+        SelfSignedInChain => "self-signed certificate in certificate chain",
+        UnableToGetIssuerCertLocally => "unable to get local issuer certificate",
+        InvalidCa => "invalid CA certificate",
+        PathLengthExceeded => "path length constraint exceeded",
+        InvalidPurpose => "unsupported certificate purpose",
+        HostnameMismatch => "hostname mismatch",
+        IpAddressMismatch => "IP address mismatch",
+        EeKeyTooSmall => "EE certificate key too weak",
+        CaKeyTooSmall => "CA certificate key too weak",
+        CaMdTooWeak => "CA signature digest algorithm too weak",
+        _ => $"error {error}",
+    };
+
+    /// <summary>ssl_verify_alarm_type() in OpenSSL's ssl/statem/statem_lib.c.</summary>
+    public static byte Alert(int error) => error switch
+    {
+        UnableToGetIssuerCert or DepthZeroSelfSigned or SelfSignedInChain or UnableToGetIssuerCertLocally or InvalidCa or PathLengthExceeded => TlsAlert.UnknownCa,
+        CertSignatureFailure => TlsAlert.DecryptError,
+        CertNotYetValid or HostnameMismatch or IpAddressMismatch or EeKeyTooSmall or CaKeyTooSmall or CaMdTooWeak => TlsAlert.BadCertificate,
+        CertHasExpired => TlsAlert.CertificateExpired,
+        InvalidPurpose => TlsAlert.UnsupportedCertificate,
+        _ => TlsAlert.CertificateUnknown,
+    };
+}
+
+/// <summary>The texts and alerts of the real clients (measured with OpenJDK 17 and OpenSSL 3.0, see FACTS.md).</summary>
+internal static class ClientMessages
+{
+    public const string JavaNoPath = "PKIX path building failed: sun.security.provider.certpath.SunCertPathBuilderException: unable to find valid certification path to requested target";
+    public const string JavaValidationPrefix = "PKIX path validation failed: java.security.cert.CertPathValidatorException: ";
+    public const string JavaEmptyAnchors = "the trustAnchors parameter must be non-empty";
+    public const ushort Tls13 = 0x0304;
+
+    public static byte? Alert(ClientProfile profile, ClientFailure failure, ushort tlsVersion, int? openSslError)
+    {
+        if (failure == ClientFailure.None)
+        {
+            return null;
+        }
+        if (profile == ClientProfile.OpenSsl)
+        {
+            return openSslError is { } e ? OpenSslVerifyError.Alert(e) : TlsAlert.CertificateUnknown;
+        }
+        if (failure == ClientFailure.EmptyAnchors)
+        {
+            return TlsAlert.InternalError;
+        }
+        if (failure is ClientFailure.EmptyChain or ClientFailure.Unparsable)
+        {
+            return TlsAlert.BadCertificate;
+        }
+        // JSSE's T12CertificateConsumer maps the CertPathValidatorException reason to an alert; the TLS 1.3 consumer
+        // was measured sending certificate_unknown for an expired chain.
+        if (tlsVersion >= Tls13)
+        {
+            return TlsAlert.CertificateUnknown;
+        }
+        return failure switch
+        {
+            ClientFailure.Expired => TlsAlert.CertificateExpired,
+            ClientFailure.NotYetValid or ClientFailure.Signature => TlsAlert.BadCertificate,
+            ClientFailure.Algorithm => TlsAlert.UnsupportedCertificate,
+            _ => TlsAlert.CertificateUnknown,
+        };
+    }
+}
