@@ -127,6 +127,24 @@ public sealed class ServerProbeTests
     }
 
     [TestMethod]
+    [DataRow("-tls1_2", "-cipher", "AES128-GCM-SHA256", "TLS 1.2", DisplayName = "TLS 1.2, RSA key exchange only")]
+    [DataRow("-tls1_2", "-cipher", "ECDHE-RSA-AES256-SHA", "TLS 1.2", DisplayName = "TLS 1.2, CBC suite only")]
+    [DataRow("-tls1_3", "-groups", "secp384r1", "TLS 1.3", DisplayName = "TLS 1.3, HelloRetryRequest for P-384")]
+    [DataRow("-tls1_3", "-ciphersuites", "TLS_AES_128_CCM_SHA256", "TLS 1.3", DisplayName = "TLS 1.3, CCM only")]
+    public async Task ReachesTheCertificateWithPickyServers(string versionFlag, string option, string value, string expectedVersion)
+    {
+        var (openssl, pki) = Setup();
+        using var server = new OpenSslServer(openssl, versionFlag, option, value, "-cert", pki.RsaLeaf, "-key", pki.RsaLeafKey);
+
+        var result = await ServerProbe.ProbeAsync("127.0.0.1", server.Port, "probe.pcaptls.test", TlsVersionChoice.Any, Timeout, TestContext.CancellationToken);
+
+        Assert.IsNull(result.Error, result.Error);
+        Assert.AreEqual(expectedVersion, result.NegotiatedVersion);
+        Assert.HasCount(1, result.ServerCertificates);
+        AssertHandshakeNeverCompleted(server.Stop());
+    }
+
+    [TestMethod]
     public async Task OffersBothVersionsByDefault()
     {
         var (openssl, pki) = Setup();
