@@ -45,6 +45,30 @@ public sealed class Rfc8448Tests
     }
 
     [TestMethod]
+    public void HkdfLabelLimitsAreEnforced()
+    {
+        // opaque label<7..255> holds "tls13 " + Label, so a Label may have 249 bytes; context<0..255>.
+        _ = Tls13KeySchedule.HkdfExpandLabel(HashAlgorithmName.SHA256, ServerHandshakeTrafficSecret, new string('a', 249), new byte[255], 16);
+
+        Assert.ThrowsExactly<ArgumentException>(() =>
+            Tls13KeySchedule.HkdfExpandLabel(HashAlgorithmName.SHA256, ServerHandshakeTrafficSecret, new string('a', 250), [], 16));
+        Assert.ThrowsExactly<ArgumentException>(() =>
+            Tls13KeySchedule.HkdfExpandLabel(HashAlgorithmName.SHA256, ServerHandshakeTrafficSecret, "key", new byte[256], 16));
+    }
+
+    [TestMethod]
+    public void Sha384SuiteExpandsTo32ByteKey()
+    {
+        var suite = Suite(0x1302);
+        var keys = Tls13KeySchedule.DeriveTrafficKeys(suite, new byte[48]);
+
+        Assert.AreEqual(32, keys.Key.Length);
+        Assert.AreEqual(12, keys.Iv.Length);
+        // A different label gives a different key: "key" and "iv" are not the same expansion truncated.
+        CollectionAssert.AreNotEqual(keys.Key[..12], keys.Iv);
+    }
+
+    [TestMethod]
     public void ServerFlightDecryptsToTheRfcMessagesByteForByte()
     {
         var secrets = new Tls13Secrets { ServerHandshakeTrafficSecret = ServerHandshakeTrafficSecret };
