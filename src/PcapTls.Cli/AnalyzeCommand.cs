@@ -1,4 +1,9 @@
 using System.CommandLine;
+using System.Globalization;
+using PcapTls.Analysis;
+using PcapTls.Capture;
+using PcapTls.Reporting;
+using PcapTls.Validation;
 
 namespace PcapTls.Cli;
 
@@ -6,23 +11,105 @@ internal static class AnalyzeCommand
 {
     private static readonly Argument<FileInfo> CaptureArgument = new("capture")
     {
-        Description = "A .pcap, .pcapng or gzip-compressed capture file.",
+        Description = "A .pcap, .pcapng or gzip-compressed capture file (read only; never modified).",
+    };
+
+    private static readonly Option<FileInfo?> OutputOption = new("--output", "-o")
+    {
+        Description = "Write the report to FILE instead of standard output (written whole or not at all).",
+    };
+
+    private static readonly Option<DirectoryInfo?> ExportCertsOption = new("--export-certs")
+    {
+        Description = "Write each distinct certificate seen as PEM into DIR, named by subject and short fingerprint.",
+    };
+
+    private static readonly Option<FileInfo?> WritePcapOption = new("--write-pcap")
+    {
+        Description = "Write the packets of the selected handshakes (see --only) to a new pcap FILE, to attach to a ticket.",
+    };
+
+    private static readonly Option<string> OnlyOption = new("--only")
+    {
+        Description = "Which handshakes --write-pcap keeps: failed (default) or all.",
+        DefaultValueFactory = _ => "failed",
     };
 
     public static Command Create(TextWriter stdout, TextWriter stderr)
     {
-        var command = new Command("analyze", "Find every TLS handshake in a capture, decide its outcome and explain failures.");
+        var command = new Command("analyze", "Find every TLS handshake in a capture, decide its outcome (completed, failed, incomplete, not-tls) and explain each failure with its packets, the chain, the causes and the fix.");
         command.Arguments.Add(CaptureArgument);
-        command.SetAction(parse =>
-        {
-            var file = parse.GetValue(CaptureArgument)!;
-            if (!file.Exists)
-            {
-                throw new UserErrorException(ExitCode.InputError, $"{file.FullName}: no such file");
-            }
-            stdout.WriteLine($"analyze: {file.FullName}");
-            return (int)ExitCode.Ok;
-        });
+        CommonOptions.AddValidationOptions(command);
+        command.Options.Add(CommonOptions.Keylog);
+        command.Options.Add(CommonOptions.TargetEndpoint);
+        command.Options.Add(CommonOptions.Format);
+        command.Options.Add(OutputOption);
+        command.Options.Add(ExportCertsOption);
+        command.Options.Add(WritePcapOption);
+        command.Options.Add(OnlyOption);
+        command.Options.Add(CommonOptions.Color);
+        command.SetAction(parse => Run(parse, stdout, stderr));
         return command;
+    }
+
+    private static int Run(ParseResult parse, TextWriter stdout, TextWriter stderr)
+    {
+        var file = parse.GetValue(CaptureArgument)!;
+        InputChecks.RequireReadableFile(file.FullName, "capture");
+        var format = CommonOptions.ParseFormat(parse);
+        var only = parse.GetValue(OnlyOption) ?? "failed";
+        if (only is not ("failed" or "all"))
+        {
+            throw new UserErrorException(ExitCode.Usage, $"--only must be 'failed' or 'all', not '{only}'");
+        }
+        var options = CommonOptions.BuildAnalysisOptions(parse, stderr);
+
+        using var cancel = new CancellationTokenSource();
+        ConsoleCancelEventHandler onCancel = (_, e) =>
+        {
+            e.Cancel = true;
+            cancel.Cancel();
+        };
+        Console.CancelKeyPress += onCancel;
+        AnalysisReport report;
+        try
+        {
+            using var progress = ProgressBar.ForFile(file, stderr);
+            report = CaptureAnalyzer.AnalyzeFile(file.FullName, options, progress, cancel.Token);
+        }
+        catch (CaptureFormatException e)
+        {
+            throw new UserErrorException(ExitCode.InputError, e.Message, e);
+        }
+        catch (IOException e)
+        {
+            throw new UserErrorException(ExitCode.InputError, $"{file.FullName}: {e.Message}", e);
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            throw new UserErrorException(ExitCode.InputError, $"{file.FullName}: permission denied", e);
+        }
+        finally
+        {
+            Console.CancelKeyPress -= onCancel;
+        }
+
+        report = report with { Capture = report.Capture with { File = parse.GetValue(CaptureArgument)!.ToString() } };
+        var color = CommonOptions.UseColor(parse, stdout, parse.GetValue(OutputOption) is not null);
+        var renderer = Renderers.For(format, color);
+        OutputFiles.WriteReport(parse.GetValue(OutputOption), stdout, w => renderer.Render(report, w));
+
+        if (parse.GetValue(ExportCertsOption) is { } dir)
+        {
+            var count = CertificateExport.Export(report, dir.FullName);
+            stderr.WriteLine($"pcaptls: wrote {count} certificate(s) to {dir.FullName}");
+        }
+        if (parse.GetValue(WritePcapOption) is { } pcapOut)
+        {
+            var selected = report.Handshakes.Where(h => only == "all" || h.IsFailure).ToList();
+            var written = PacketExport.Write(file.FullName, pcapOut.FullName, selected);
+            stderr.WriteLine($"pcaptls: wrote {written} packet(s) of {selected.Count} handshake(s) to {pcapOut.FullName}");
+        }
+        return (int)ExitCode.Ok;
     }
 }

@@ -1,0 +1,34 @@
+using PcapTls.Flows;
+using PcapTls.Tls;
+using PcapTls.Validation;
+
+namespace PcapTls.Analysis;
+
+/// <summary>What the analysis needs besides the packets: how to judge the chains it finds.</summary>
+public sealed record AnalysisOptions
+{
+    /// <summary>The client's truststore; null means the system roots (the report says so).</summary>
+    public TrustStore? TrustStore { get; init; }
+
+    /// <summary>The host the client meant to reach; null means the target endpoint's URL host, else the SNI.</summary>
+    public string? Host { get; init; }
+
+    /// <summary>Validation time; null means the capture's own time (the packet carrying the Certificate).</summary>
+    public DateTimeOffset? At { get; init; }
+
+    public ClientProfile Profile { get; init; } = ClientProfile.Java;
+
+    /// <summary>OpenSSL profile: accept a trusted intermediate as the anchor, as curl does (X509_V_FLAG_PARTIAL_CHAIN).</summary>
+    public bool AllowPartialChain { get; init; }
+
+    public IHandshakeDecryptorFactory? Decryptors { get; init; }
+
+    public TargetEndpoint? TargetEndpoint { get; init; }
+
+    public TlsLimits TlsLimits { get; init; } = TlsLimits.Default;
+
+    public FlowLimits FlowLimits { get; init; } = FlowLimits.Default;
+
+    /// <summary>Shared across runs (live, bench): a chain seen many times is validated once.</summary>
+    public ValidationCache? Cache { get; init; }
+}

@@ -1,0 +1,126 @@
+using PcapTls.Validation;
+
+namespace PcapTls.Analysis;
+
+/// <summary>What a handshake came to (the JSON names are the kebab-case forms).</summary>
+public enum HandshakeOutcome
+{
+    Completed,
+    Failed,
+    Incomplete,
+    NotTls,
+}
+
+/// <summary>Which end of a connection did something.</summary>
+public enum Peer
+{
+    Client,
+    Server,
+}
+
+/// <summary>The whole result of analyzing one capture: immutable, rendered by the reporting layer.</summary>
+public sealed record AnalysisReport(
+    CaptureSummary Capture,
+    TrustContext Trust,
+    IReadOnlyList<HandshakeReport> Handshakes,
+    IReadOnlyList<ReportAnomaly> Anomalies,
+    IReadOnlyList<string> Notes);
+
+/// <param name="File">The path as given.</param>
+/// <param name="FirstPacketTime">Null for an empty capture.</param>
+/// <param name="SnapLength">The capture's snapshot length when the format records one.</param>
+public sealed record CaptureSummary(
+    string File,
+    string Format,
+    long Packets,
+    long Bytes,
+    IReadOnlyList<string> LinkTypes,
+    DateTimeOffset? FirstPacketTime,
+    DateTimeOffset? LastPacketTime,
+    int? SnapLength,
+    long TruncatedPackets,
+    long TcpConnections);
+
+/// <summary>Which truststore validated the chains, and what the client profile and time source were.</summary>
+public sealed record TrustContext(
+    string TrustStoreDescription,
+    bool IsSystemRoots,
+    int Entries,
+    IReadOnlyList<string> Warnings,
+    ClientProfile Profile,
+    DateTimeOffset? FixedValidationTime,
+    string? TargetEndpointNote);
+
+public sealed record ReportAnomaly(long Packet, string Kind, string Detail);
+
+/// <summary>One certificate as the report shows it.</summary>
+public sealed record CertificateSummary(
+    string Subject,
+    string Issuer,
+    string Serial,
+    string Sha256,
+    DateTimeOffset? NotBefore,
+    DateTimeOffset? NotAfter,
+    IReadOnlyList<string> DnsNames,
+    string? ParseError)
+{
+    public static CertificateSummary From(CertificateInfo c) => c.IsParsed
+        ? new(c.Subject, c.Issuer, c.SerialHex, c.Sha256Hex, c.NotBefore, c.NotAfter, c.DnsNames, null)
+        : new("(unparsable)", "", "", c.Sha256Hex, null, null, [], c.ParseError);
+}
+
+public sealed record AlertEvent(Peer From, string Level, string Description, int? Code, long Packet, DateTimeOffset Time, bool Encrypted);
+
+public sealed record TeardownEvent(Peer From, string Kind, long Packet, DateTimeOffset Time);
+
+public sealed record Cause(CauseCode Code, string Summary, string Evidence, string Fix);
+
+/// <summary>One rung of the packet ladder (as the vendor guide draws it: ClientHello, ServerHello+Certificate, alert, FIN, RST).</summary>
+public sealed record LadderStep(long Packet, DateTimeOffset Time, Peer From, string What);
+
+/// <summary>Everything known about one TLS handshake (one TCP connection).</summary>
+public sealed record HandshakeReport(
+    string Client,
+    string Server,
+    long StartPacket,
+    DateTimeOffset StartTime,
+    string? Sni,
+    string? Version,
+    string? Cipher,
+    HandshakeOutcome Outcome,
+    string OutcomeDetail,
+    IReadOnlyList<CertificateSummary> ServerCertificates,
+    IReadOnlyList<CertificateSummary> ClientCertificates,
+    bool CertificateRequested,
+    bool CertificateEncrypted,
+    bool ServerCertificateMessage,
+    bool ClientCertificateMessage,
+    IReadOnlyList<AlertEvent> Alerts,
+    IReadOnlyList<TeardownEvent> Teardown,
+    IReadOnlyList<Cause> Causes,
+    IReadOnlyList<LadderStep> Ladder,
+    string? HostChecked,
+    string? HostSource,
+    DateTimeOffset? ValidatedAt,
+    string? KeyLog,
+    ChainVerdict? Verdict,
+    IReadOnlyList<byte[]> ServerChainDer,
+    long LastPacket)
+{
+    public bool IsFailure => Outcome is HandshakeOutcome.Failed or HandshakeOutcome.NotTls
+        || (Outcome == HandshakeOutcome.Incomplete && Causes.Count > 0);
+}
+
+public static class OutcomeNames
+{
+    public static string ToCode(this HandshakeOutcome o) => o switch
+    {
+        HandshakeOutcome.Completed => "completed",
+        HandshakeOutcome.Failed => "failed",
+        HandshakeOutcome.Incomplete => "incomplete",
+        HandshakeOutcome.NotTls => "not-tls",
+        _ => o.ToString(),
+    };
+
+    public static string ToCode(this Peer p) => p == Peer.Client ? "client" : "server";
+}

@@ -1,0 +1,197 @@
+using PcapTls.Capture;
+using PcapTls.Flows;
+using PcapTls.Validation;
+
+namespace PcapTls.Analysis;
+
+/// <summary>
+/// The one path from frames to handshake reports: decode each frame, feed TCP flows, decode TLS per connection,
+/// judge each handshake when its connection ends. A capture file and a live interface both feed this.
+/// </summary>
+public sealed class HandshakePipeline : IPacketHandler, ITcpStreamConsumerFactory, ICaptureAnomalySink, IFlowAnomalySink
+{
+    /// <summary>Anomalies kept for the report; the rest are only counted.</summary>
+    public const int MaxAnomaliesKept = 2000;
+
+    private readonly JudgeContext context;
+    private readonly CaptureFacts facts = new();
+    private readonly TcpFlowTable flows;
+    private readonly List<HandshakeReport> handshakes = [];
+    private readonly List<ReportAnomaly> anomalies = [];
+    private readonly HashSet<string> linkTypes = [];
+    private long lastPacket;
+    private long lastTime;
+    private long firstTime = long.MinValue;
+    private bool finished;
+
+    public HandshakePipeline(AnalysisOptions options, int? snapLength = null)
+    {
+        Options = options;
+        var trust = options.TrustStore ?? TrustStore.SystemRoots();
+        context = new JudgeContext(trust, options.TrustStore is null, options, options.Cache ?? new ValidationCache(), snapLength, facts);
+        flows = new TcpFlowTable(this, options.FlowLimits, this);
+    }
+
+    public AnalysisOptions Options { get; }
+
+    public TrustStore TrustStore => context.TrustStore;
+
+    /// <summary>Raised as soon as a handshake's connection ends (or the capture does): live output hangs off this.</summary>
+    public event Action<HandshakeReport>? HandshakeReported;
+
+    public long Packets { get; private set; }
+
+    public long Bytes { get; private set; }
+
+    public long TruncatedPackets { get; private set; }
+
+    public long NonTcpPackets { get; private set; }
+
+    public long AnomalyCount { get; private set; }
+
+    public long TcpConnections { get; private set; }
+
+    public IReadOnlyList<HandshakeReport> Handshakes => handshakes;
+
+    public IReadOnlyCollection<string> LinkTypes => linkTypes;
+
+    public DateTimeOffset? FirstPacketTime => firstTime == long.MinValue ? null : HandshakeJudge.FromNanos(firstTime);
+
+    public DateTimeOffset? LastPacketTime => lastPacket == 0 ? null : HandshakeJudge.FromNanos(lastTime);
+
+    public FlowStatistics FlowStatistics => flows.Statistics;
+
+    public void OnPacket(in RawPacket packet)
+    {
+        Packets++;
+        Bytes += packet.Data.Length;
+        lastPacket = packet.Number;
+        lastTime = packet.TimestampNanos;
+        if (firstTime == long.MinValue)
+        {
+            firstTime = packet.TimestampNanos;
+        }
+        if (packet.IsTruncated)
+        {
+            TruncatedPackets++;
+            facts.TruncatedPackets++;
+        }
+        if (linkTypes.Count < 16)
+        {
+            linkTypes.Add(LinkTypeName(packet.LinkType));
+        }
+        var status = PacketDecoder.TryDecodeTcp(packet, out var segment);
+        switch (status)
+        {
+            case DecodeStatus.Tcp:
+                flows.OnSegment(segment);
+                break;
+            case DecodeStatus.IpFragment:
+                Add(new ReportAnomaly(packet.Number, "ip-fragment", "IP fragment (not reassembled)"));
+                break;
+            case DecodeStatus.Truncated:
+                Add(new ReportAnomaly(packet.Number, "truncated-packet", $"the frame was cut at {packet.Data.Length} of {packet.OriginalLength} bytes before the TCP header"));
+                break;
+            case DecodeStatus.Malformed:
+                Add(new ReportAnomaly(packet.Number, "malformed-packet", "the IP or TCP header is malformed"));
+                break;
+            case DecodeStatus.UnsupportedLinkType:
+                Add(new ReportAnomaly(packet.Number, "unsupported-link-type", $"link type {(uint)packet.LinkType} is not decoded"));
+                break;
+            default:
+                NonTcpPackets++;
+                break;
+        }
+    }
+
+    /// <summary>Ends every open connection (end of file or end of live capture) and judges them.</summary>
+    public void Finish()
+    {
+        if (finished)
+        {
+            return;
+        }
+        finished = true;
+        flows.Finish(new SegmentPosition(lastPacket, lastTime));
+        handshakes.Sort((a, b) => a.StartPacket.CompareTo(b.StartPacket));
+    }
+
+    public AnalysisReport BuildReport(string file, string format, int? snapLength)
+    {
+        Finish();
+        var notes = new List<string>
+        {
+            "Revocation (CRL/OCSP) is not checked and missing intermediates are not fetched (no AIA), as a Java client with default settings does.",
+        };
+        if (context.TrustStoreIsSystemRoots)
+        {
+            notes.Add($"No --truststore given: chains were validated against the system roots ({context.TrustStore.Source}), not the client's own truststore.");
+        }
+        if (Options.At is null)
+        {
+            notes.Add("Chains were validated at the capture's own time (the time of the packet carrying each Certificate).");
+        }
+        if (AnomalyCount > anomalies.Count)
+        {
+            notes.Add($"{AnomalyCount} anomalies in all; the first {anomalies.Count} are listed.");
+        }
+        var trust = new TrustContext(
+            context.TrustStore.Source,
+            context.TrustStoreIsSystemRoots,
+            context.TrustStore.Entries.Count,
+            context.TrustStore.Warnings,
+            Options.Profile,
+            Options.At,
+            Options.TargetEndpoint?.Describe());
+        var summary = new CaptureSummary(file, format, Packets, Bytes, linkTypes.Order(StringComparer.Ordinal).ToList(),
+            FirstPacketTime, LastPacketTime, snapLength, TruncatedPackets, TcpConnections);
+        return new AnalysisReport(summary, trust, handshakes, anomalies, notes);
+    }
+
+    ITcpStreamConsumer ITcpStreamConsumerFactory.Create(TcpConnectionInfo connection)
+    {
+        TcpConnections++;
+        return new HandshakeTracker(connection, Options.TlsLimits, Options.Decryptors, OnConnectionEnd);
+    }
+
+    void ICaptureAnomalySink.Report(in CaptureAnomaly anomaly)
+        => Add(new ReportAnomaly(anomaly.PacketNumber, AnomalyKinds.Name(anomaly.Kind), anomaly.Detail));
+
+    void IFlowAnomalySink.Report(in FlowAnomaly anomaly)
+        => Add(new ReportAnomaly(anomaly.PacketNumber, AnomalyKinds.Name(anomaly.Kind), anomaly.Detail));
+
+    private void OnConnectionEnd(HandshakeObservation observation)
+    {
+        foreach (var a in observation.Anomalies)
+        {
+            Add(a);
+        }
+        var report = HandshakeJudge.Judge(observation, context);
+        if (report is null)
+        {
+            return;
+        }
+        handshakes.Add(report);
+        HandshakeReported?.Invoke(report);
+    }
+
+    private void Add(ReportAnomaly anomaly)
+    {
+        AnomalyCount++;
+        if (anomalies.Count < MaxAnomaliesKept)
+        {
+            anomalies.Add(anomaly);
+        }
+    }
+
+    internal static string LinkTypeName(LinkType t) => t switch
+    {
+        LinkType.Ethernet => "ethernet",
+        LinkType.LinuxSll => "linux_sll",
+        LinkType.LinuxSll2 => "linux_sll2",
+        LinkType.Raw or LinkType.Ipv4 or LinkType.Ipv6 => "raw_ip",
+        LinkType.Null => "null",
+        LinkType.Loop => "loop",
+        _ => ((uint)t).ToString(System.Globalization.CultureInfo.InvariantCulture),
+    };
+}

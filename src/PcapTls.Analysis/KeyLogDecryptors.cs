@@ -1,0 +1,61 @@
+using PcapTls.Decryption;
+using PcapTls.Tls;
+
+namespace PcapTls.Analysis;
+
+/// <summary>Finds a connection's TLS 1.3 secrets in key log files and opens its records with them.</summary>
+public sealed class KeyLogDecryptors : IHandshakeDecryptorFactory
+{
+    private readonly KeyLog keyLog;
+
+    public KeyLogDecryptors(KeyLog keyLog) => this.keyLog = keyLog;
+
+    /// <summary>Throws <see cref="KeyLogException"/> (one-line message) when a file cannot be read.</summary>
+    public static KeyLogDecryptors Load(params string[] paths) => new(KeyLog.Load(paths));
+
+    public IReadOnlyList<KeyLogProblem> Problems => keyLog.Problems;
+
+    public int Count => keyLog.Count;
+
+    public ITlsRecordDecryptor? TryCreate(ClientHelloInfo clientHello, ServerHelloInfo serverHello, int clientSide, out string? note)
+    {
+        if (!keyLog.TryGetSecrets(clientHello.Random, out var secrets))
+        {
+            note = keyLog.Count > 0 ? "the key log has no secrets for this connection's client random" : null;
+            return null;
+        }
+        if (!Tls13HandshakeDecryptor.TryCreate(serverHello.CipherSuite, secrets, out var decryptor))
+        {
+            note = $"key log matched, but cipher suite {TlsNames.CipherSuite(serverHello.CipherSuite)} cannot be decrypted";
+            return null;
+        }
+        var sides = new List<string>();
+        if (secrets.ServerHandshakeTrafficSecret is not null)
+        {
+            sides.Add("server handshake");
+        }
+        if (secrets.ClientHandshakeTrafficSecret is not null)
+        {
+            sides.Add("client handshake");
+        }
+        if (secrets.ServerTrafficSecret0 is not null || secrets.ClientTrafficSecret0 is not null)
+        {
+            sides.Add("application");
+        }
+        note = $"key log matched: decrypted with the {string.Join(", ", sides)} traffic secrets";
+        return new Adapter(decryptor, clientSide);
+    }
+
+    public bool MatchesTls12(ClientHelloInfo clientHello) => keyLog.HasTls12Secret(clientHello.Random);
+
+    private sealed class Adapter(Tls13HandshakeDecryptor decryptor, int clientSide) : ITlsRecordDecryptor
+    {
+        public bool TryDecrypt(int side, ReadOnlySpan<byte> header, ReadOnlySpan<byte> payload, out byte[] plaintext, out TlsContentType innerType)
+        {
+            var direction = side == clientSide ? TrafficDirection.Client : TrafficDirection.Server;
+            var ok = decryptor.TryDecrypt(direction, header, payload, out plaintext, out var inner);
+            innerType = (TlsContentType)inner;
+            return ok;
+        }
+    }
+}

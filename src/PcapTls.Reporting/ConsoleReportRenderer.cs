@@ -1,0 +1,214 @@
+using System.Globalization;
+using PcapTls.Analysis;
+using PcapTls.Validation;
+
+namespace PcapTls.Reporting;
+
+/// <summary>
+/// The human report: a summary table of every handshake, then for each failed one the packet ladder, the chain
+/// as sent, the validation path, the causes with their evidence and the fix. ANSI colour only when asked.
+/// </summary>
+public sealed class ConsoleReportRenderer(bool color) : IReportRenderer
+{
+    private const string Red = "\u001b[31m";
+    private const string Green = "\u001b[32m";
+    private const string Yellow = "\u001b[33m";
+    private const string Bold = "\u001b[1m";
+    private const string Dim = "\u001b[2m";
+    private const string Reset = "\u001b[0m";
+
+    public void Render(AnalysisReport report, TextWriter o)
+    {
+        var cap = report.Capture;
+        o.WriteLine($"{Paint(Bold, "Capture")}: {cap.File} ({cap.Format}, {string.Join("/", cap.LinkTypes.DefaultIfEmpty("-"))}, {cap.Packets} packets, {cap.TcpConnections} TCP connections{(cap.FirstPacketTime is { } t ? ", first packet " + Time(t) : "")})");
+        var trust = report.Trust;
+        o.WriteLine($"{Paint(Bold, "Truststore")}: {trust.TrustStoreDescription} ({trust.Entries} entries{(trust.IsSystemRoots ? ", system roots: no --truststore given" : "")}); client profile {(trust.Profile == ClientProfile.Java ? "java" : "openssl")}; validated at {(trust.FixedValidationTime is { } at ? Time(at) : "the capture's time")}");
+        foreach (var w in trust.Warnings)
+        {
+            o.WriteLine($"  {Paint(Yellow, "warning")}: {w}");
+        }
+        if (trust.TargetEndpointNote is { } te)
+        {
+            o.WriteLine($"  {te}");
+        }
+        o.WriteLine();
+
+        if (report.Handshakes.Count == 0)
+        {
+            o.WriteLine("No TLS handshakes found.");
+        }
+        else
+        {
+            WriteSummaryTable(report, o);
+        }
+
+        var n = 0;
+        foreach (var h in report.Handshakes)
+        {
+            n++;
+            if (h.Causes.Count > 0 || h.Outcome != HandshakeOutcome.Completed)
+            {
+                o.WriteLine();
+                WriteDetail(n, h, o);
+            }
+        }
+
+        if (report.Anomalies.Count > 0)
+        {
+            o.WriteLine();
+            o.WriteLine(Paint(Bold, $"Anomalies ({report.Anomalies.Count})"));
+            foreach (var group in report.Anomalies.GroupBy(a => a.Kind))
+            {
+                var first = group.Take(5).ToList();
+                foreach (var a in first)
+                {
+                    o.WriteLine($"  #{a.Packet} {a.Kind}: {a.Detail}");
+                }
+                if (group.Count() > first.Count)
+                {
+                    o.WriteLine($"  ... and {group.Count() - first.Count} more {group.Key}");
+                }
+            }
+        }
+        if (report.Notes.Count > 0)
+        {
+            o.WriteLine();
+            foreach (var note in report.Notes)
+            {
+                o.WriteLine(Paint(Dim, "Note: " + note));
+            }
+        }
+    }
+
+    private void WriteSummaryTable(AnalysisReport report, TextWriter o)
+    {
+        var rows = new List<string[]> { new[] { "#", "CLIENT", "SERVER", "SNI", "VERSION", "OUTCOME", "CAUSE" } };
+        var i = 0;
+        foreach (var h in report.Handshakes)
+        {
+            i++;
+            rows.Add([
+                i.ToString(CultureInfo.InvariantCulture), h.Client, h.Server, h.Sni ?? "-", h.Version ?? "-", h.Outcome.ToCode(),
+                h.Causes.Count == 0 ? "-" : string.Join(",", h.Causes.Select(c => c.Code.ToCode()).Distinct()),
+            ]);
+        }
+        var widths = Enumerable.Range(0, rows[0].Length).Select(c => rows.Max(r => r[c].Length)).ToArray();
+        for (var r = 0; r < rows.Count; r++)
+        {
+            var cells = rows[r].Select((cell, c) => c == rows[r].Length - 1 ? cell : cell.PadRight(widths[c])).ToArray();
+            var line = string.Join("  ", cells).TrimEnd();
+            if (r == 0)
+            {
+                o.WriteLine(Paint(Bold, line));
+            }
+            else
+            {
+                var h = report.Handshakes[r - 1];
+                o.WriteLine(h.Outcome == HandshakeOutcome.Completed && h.Causes.Count == 0 ? line : Paint(h.Outcome == HandshakeOutcome.Incomplete ? Yellow : Red, line));
+            }
+        }
+    }
+
+    private void WriteDetail(int n, HandshakeReport h, TextWriter o)
+    {
+        var header = $"Handshake {n}: {h.Client} -> {h.Server}" +
+            $" (SNI {h.Sni ?? "none"}, {h.Version ?? "version unknown"}{(h.Cipher is null ? "" : ", " + h.Cipher)}): {h.Outcome.ToCode().ToUpperInvariant()}";
+        o.WriteLine(Paint(Bold, header));
+        o.WriteLine($"  {h.OutcomeDetail}");
+        if (h.KeyLog is { } kl)
+        {
+            o.WriteLine($"  key log: {kl}");
+        }
+
+        if (h.Ladder.Count > 0)
+        {
+            o.WriteLine();
+            o.WriteLine("  Packets");
+            var width = h.Ladder.Max(s => s.Packet.ToString(CultureInfo.InvariantCulture).Length) + 1;
+            foreach (var s in h.Ladder)
+            {
+                var arrow = s.From == Peer.Client ? "client -> server" : "server -> client";
+                var line = $"    {("#" + s.Packet.ToString(CultureInfo.InvariantCulture)).PadRight(width)}  {ClockTime(s.Time)}  {arrow}  {s.What}";
+                var bad = s.What.Contains("Alert", StringComparison.Ordinal) || s.What is "RST" || s.What.Contains("alert-sized", StringComparison.Ordinal);
+                o.WriteLine(bad ? Paint(Red, line) : line);
+            }
+        }
+
+        if (h.ServerCertificates.Count > 0)
+        {
+            o.WriteLine();
+            o.WriteLine($"  Server chain, as sent ({h.ServerCertificates.Count} certificate{(h.ServerCertificates.Count == 1 ? "" : "s")})");
+            WriteCertificates(h.ServerCertificates, o);
+        }
+        else if (h.CertificateEncrypted)
+        {
+            o.WriteLine();
+            o.WriteLine("  Server chain: encrypted (TLS 1.3 sends the Certificate after the ServerHello under handshake keys).");
+        }
+        if (h.ClientCertificates.Count > 0)
+        {
+            o.WriteLine();
+            o.WriteLine("  Client certificate(s)");
+            WriteCertificates(h.ClientCertificates, o);
+        }
+
+        if (h.Verdict is { } v)
+        {
+            o.WriteLine();
+            o.WriteLine($"  Validation ({(h.HostChecked is null ? "no host name to check" : $"host {h.HostChecked} from {h.HostSource}")}, at {(h.ValidatedAt is { } at ? Time(at) : "-")}): {(v.Trusted ? Paint(Green, "trusted") : Paint(Red, "not trusted"))}");
+            if (v.ClientMessage is { } msg)
+            {
+                o.WriteLine($"    the client would say: {msg}");
+            }
+            foreach (var line in VerdictText.Describe(v))
+            {
+                o.WriteLine("    " + line);
+            }
+            if (v.NeededInTrustStore.Count > 0)
+            {
+                o.WriteLine("    the truststore needs:");
+                foreach (var c in v.NeededInTrustStore)
+                {
+                    o.WriteLine($"      {c.Subject} (sha256 {c.Sha256Hex})");
+                }
+            }
+        }
+
+        if (h.Causes.Count > 0)
+        {
+            o.WriteLine();
+            o.WriteLine("  Causes");
+            foreach (var c in h.Causes)
+            {
+                o.WriteLine($"    {Paint(Red, c.Code.ToCode())}: {c.Summary}");
+                o.WriteLine($"      evidence: {c.Evidence}");
+                o.WriteLine($"      fix: {c.Fix}");
+            }
+        }
+    }
+
+    private static void WriteCertificates(IReadOnlyList<CertificateSummary> certs, TextWriter o)
+    {
+        for (var i = 0; i < certs.Count; i++)
+        {
+            var c = certs[i];
+            if (c.ParseError is not null)
+            {
+                o.WriteLine($"    [{i}] (could not parse: {c.ParseError}) sha256 {c.Sha256}");
+                continue;
+            }
+            o.WriteLine($"    [{i}] {c.Subject}");
+            o.WriteLine($"        issuer  {c.Issuer}");
+            o.WriteLine($"        valid   {Date(c.NotBefore)} .. {Date(c.NotAfter)}{(c.DnsNames.Count > 0 ? "   names " + string.Join(", ", c.DnsNames) : "")}");
+            o.WriteLine($"        sha256  {c.Sha256}");
+        }
+    }
+
+    private string Paint(string code, string text) => color ? code + text + Reset : text;
+
+    private static string Time(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss.ffffff 'UTC'", CultureInfo.InvariantCulture);
+
+    private static string ClockTime(DateTimeOffset t) => t.UtcDateTime.ToString("HH:mm:ss.ffffff", CultureInfo.InvariantCulture);
+
+    private static string Date(DateTimeOffset? t) => t is { } v ? v.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture) : "?";
+}

@@ -1,0 +1,49 @@
+using System.Globalization;
+using CsvHelper;
+using PcapTls.Analysis;
+using PcapTls.Validation;
+
+namespace PcapTls.Reporting;
+
+/// <summary>One row per handshake, the JSON fields flattened (lists joined with " | ").</summary>
+public sealed class CsvReportRenderer : IReportRenderer
+{
+    private static readonly string[] Header =
+    [
+        "client", "server", "startPacket", "startTime", "sni", "version", "cipher", "outcome", "causes",
+        "serverCertificates", "serverCertificateSha256", "clientCertificates", "certificateRequested", "alerts",
+        "teardown", "host", "trusted", "clientMessage", "summary", "fix",
+    ];
+
+    public void Render(AnalysisReport report, TextWriter output)
+    {
+        var options = new CsvWriterOptions { NewLine = "\n", FormatProvider = CultureInfo.InvariantCulture };
+        using var csv = CsvWriter.Create(output, options, true);
+        csv.WriteRecord(Header);
+        foreach (var h in report.Handshakes)
+        {
+            csv.WriteField(h.Client);
+            csv.WriteField(h.Server);
+            csv.WriteField(h.StartPacket.ToString(CultureInfo.InvariantCulture));
+            csv.WriteField(JsonReportRenderer.Iso(h.StartTime));
+            csv.WriteField(h.Sni ?? "");
+            csv.WriteField(h.Version ?? "");
+            csv.WriteField(h.Cipher ?? "");
+            csv.WriteField(h.Outcome.ToCode());
+            csv.WriteField(string.Join(" ", h.Causes.Select(c => c.Code.ToCode())));
+            csv.WriteField(string.Join(" | ", h.ServerCertificates.Select(c => c.Subject)));
+            csv.WriteField(string.Join(" | ", h.ServerCertificates.Select(c => c.Sha256)));
+            csv.WriteField(string.Join(" | ", h.ClientCertificates.Select(c => c.Subject)));
+            csv.WriteField(h.CertificateRequested ? "true" : "false");
+            csv.WriteField(string.Join(" | ", h.Alerts.Select(a => $"{a.From.ToCode()} {a.Level} {a.Description} #{a.Packet}")));
+            csv.WriteField(string.Join(" | ", h.Teardown.Select(t => $"{t.From.ToCode()} {t.Kind} #{t.Packet}")));
+            csv.WriteField(h.HostChecked ?? "");
+            csv.WriteField(h.Verdict is null ? "" : h.Verdict.Trusted ? "true" : "false");
+            csv.WriteField(h.Verdict?.ClientMessage ?? "");
+            csv.WriteField(string.Join(" | ", h.Causes.Select(c => c.Summary)));
+            csv.WriteField(string.Join(" | ", h.Causes.Select(c => c.Fix)));
+            csv.EndRecord();
+        }
+        csv.Flush();
+    }
+}

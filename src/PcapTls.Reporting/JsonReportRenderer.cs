@@ -1,0 +1,240 @@
+using System.Globalization;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using PcapTls.Analysis;
+using PcapTls.Validation;
+
+namespace PcapTls.Reporting;
+
+/// <summary>
+/// The JSON document other tools rely on. Names are part of the contract (documented in the README):
+/// capture, handshakes[], anomalies[]; times are ISO 8601 UTC; SHA-256 is lowercase hex of the DER.
+/// </summary>
+public sealed class JsonReportRenderer : IReportRenderer
+{
+    private static readonly JsonWriterOptions WriterOptions = new()
+    {
+        Indented = true,
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
+
+    public void Render(AnalysisReport report, TextWriter output)
+    {
+        using var stream = new MemoryStream();
+        using (var w = new Utf8JsonWriter(stream, WriterOptions))
+        {
+            w.WriteStartObject();
+            w.WriteString("tool", "pcaptls");
+            w.WriteStartObject("capture");
+            w.WriteString("file", report.Capture.File);
+            w.WriteString("format", report.Capture.Format);
+            w.WriteNumber("packets", report.Capture.Packets);
+            w.WriteNumber("bytes", report.Capture.Bytes);
+            w.WriteStartArray("linkTypes");
+            foreach (var l in report.Capture.LinkTypes)
+            {
+                w.WriteStringValue(l);
+            }
+            w.WriteEndArray();
+            WriteTime(w, "firstPacketTime", report.Capture.FirstPacketTime);
+            WriteTime(w, "lastPacketTime", report.Capture.LastPacketTime);
+            if (report.Capture.SnapLength is { } snap)
+            {
+                w.WriteNumber("snapLength", snap);
+            }
+            w.WriteNumber("truncatedPackets", report.Capture.TruncatedPackets);
+            w.WriteNumber("tcpConnections", report.Capture.TcpConnections);
+            w.WriteEndObject();
+
+            w.WriteStartObject("validation");
+            w.WriteString("truststore", report.Trust.TrustStoreDescription);
+            w.WriteBoolean("systemRoots", report.Trust.IsSystemRoots);
+            w.WriteNumber("truststoreEntries", report.Trust.Entries);
+            WriteStrings(w, "truststoreWarnings", report.Trust.Warnings);
+            w.WriteString("client", report.Trust.Profile == ClientProfile.Java ? "java" : "openssl");
+            WriteTime(w, "at", report.Trust.FixedValidationTime);
+            if (report.Trust.TargetEndpointNote is { } te)
+            {
+                w.WriteString("targetEndpoint", te);
+            }
+            w.WriteEndObject();
+
+            w.WriteStartArray("handshakes");
+            foreach (var h in report.Handshakes)
+            {
+                WriteHandshake(w, h);
+            }
+            w.WriteEndArray();
+
+            w.WriteStartArray("anomalies");
+            foreach (var a in report.Anomalies)
+            {
+                w.WriteStartObject();
+                w.WriteNumber("packet", a.Packet);
+                w.WriteString("kind", a.Kind);
+                w.WriteString("detail", a.Detail);
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+            WriteStrings(w, "notes", report.Notes);
+            w.WriteEndObject();
+        }
+        output.Write(System.Text.Encoding.UTF8.GetString(stream.ToArray()));
+        output.Write('\n');
+    }
+
+    private static void WriteHandshake(Utf8JsonWriter w, HandshakeReport h)
+    {
+        w.WriteStartObject();
+        w.WriteString("client", h.Client);
+        w.WriteString("server", h.Server);
+        w.WriteNumber("startPacket", h.StartPacket);
+        WriteTime(w, "startTime", h.StartTime);
+        WriteNullable(w, "sni", h.Sni);
+        WriteNullable(w, "version", h.Version);
+        WriteNullable(w, "cipher", h.Cipher);
+        w.WriteString("outcome", h.Outcome.ToCode());
+        w.WriteString("outcomeDetail", h.OutcomeDetail);
+        WriteCertificates(w, "serverCertificates", h.ServerCertificates);
+        WriteCertificates(w, "clientCertificates", h.ClientCertificates);
+        w.WriteBoolean("certificateRequested", h.CertificateRequested);
+        w.WriteBoolean("certificateEncrypted", h.CertificateEncrypted);
+        w.WriteBoolean("serverCertificateMessage", h.ServerCertificateMessage);
+        w.WriteBoolean("clientCertificateMessage", h.ClientCertificateMessage);
+        w.WriteStartArray("alerts");
+        foreach (var a in h.Alerts)
+        {
+            w.WriteStartObject();
+            w.WriteString("from", a.From.ToCode());
+            w.WriteString("level", a.Level);
+            w.WriteString("description", a.Description);
+            if (a.Code is { } code)
+            {
+                w.WriteNumber("code", code);
+            }
+            else
+            {
+                w.WriteNull("code");
+            }
+            w.WriteNumber("packet", a.Packet);
+            w.WriteBoolean("encrypted", a.Encrypted);
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+        w.WriteStartArray("teardown");
+        foreach (var t in h.Teardown)
+        {
+            w.WriteStartObject();
+            w.WriteString("from", t.From.ToCode());
+            w.WriteString("kind", t.Kind);
+            w.WriteNumber("packet", t.Packet);
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+        w.WriteStartArray("causes");
+        foreach (var c in h.Causes)
+        {
+            w.WriteStartObject();
+            w.WriteString("code", c.Code.ToCode());
+            w.WriteString("summary", c.Summary);
+            w.WriteString("evidence", c.Evidence);
+            w.WriteString("fix", c.Fix);
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+        w.WriteStartObject("validation");
+        WriteNullable(w, "host", h.HostChecked);
+        WriteNullable(w, "hostSource", h.HostSource);
+        WriteTime(w, "at", h.ValidatedAt);
+        if (h.Verdict is { } v)
+        {
+            w.WriteBoolean("trusted", v.Trusted);
+            WriteNullable(w, "clientMessage", v.ClientMessage);
+            if (v.PredictedAlert is { } pa)
+            {
+                w.WriteNumber("predictedAlert", pa);
+            }
+            w.WriteStartArray("neededInTruststore");
+            foreach (var c in v.NeededInTrustStore)
+            {
+                w.WriteStartObject();
+                w.WriteString("subject", c.Subject);
+                w.WriteString("sha256", c.Sha256Hex);
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+        }
+        w.WriteEndObject();
+        WriteNullable(w, "keyLog", h.KeyLog);
+        w.WriteStartArray("ladder");
+        foreach (var s in h.Ladder)
+        {
+            w.WriteStartObject();
+            w.WriteNumber("packet", s.Packet);
+            WriteTime(w, "time", s.Time);
+            w.WriteString("from", s.From.ToCode());
+            w.WriteString("what", s.What);
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+        w.WriteEndObject();
+    }
+
+    private static void WriteCertificates(Utf8JsonWriter w, string name, IReadOnlyList<CertificateSummary> certs)
+    {
+        w.WriteStartArray(name);
+        foreach (var c in certs)
+        {
+            w.WriteStartObject();
+            w.WriteString("subject", c.Subject);
+            w.WriteString("issuer", c.Issuer);
+            w.WriteString("serial", c.Serial);
+            w.WriteString("sha256", c.Sha256);
+            WriteTime(w, "notBefore", c.NotBefore);
+            WriteTime(w, "notAfter", c.NotAfter);
+            WriteStrings(w, "dnsNames", c.DnsNames);
+            if (c.ParseError is { } e)
+            {
+                w.WriteString("parseError", e);
+            }
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+    }
+
+    private static void WriteStrings(Utf8JsonWriter w, string name, IEnumerable<string> items)
+    {
+        w.WriteStartArray(name);
+        foreach (var s in items)
+        {
+            w.WriteStringValue(s);
+        }
+        w.WriteEndArray();
+    }
+
+    private static void WriteNullable(Utf8JsonWriter w, string name, string? value)
+    {
+        if (value is null)
+        {
+            w.WriteNull(name);
+        }
+        else
+        {
+            w.WriteString(name, value);
+        }
+    }
+
+    internal static void WriteTime(Utf8JsonWriter w, string name, DateTimeOffset? t)
+    {
+        if (t is { } v)
+        {
+            w.WriteString(name, Iso(v));
+        }
+        else
+        {
+            w.WriteNull(name);
+        }
+    }
+
+    internal static string Iso(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", CultureInfo.InvariantCulture);
+}
