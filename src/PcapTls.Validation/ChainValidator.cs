@@ -162,8 +162,8 @@ public static class ChainValidator
             ordered.Add(next);
         }
         var extra = distinct.Where(d => !ordered.Any(o => o.Sha256Hex == d.Sha256Hex)).ToList();
-        var usedInOrder = distinct.Where(d => ordered.Any(o => o.Sha256Hex == d.Sha256Hex)).ToList();
-        var wrongOrder = !usedInOrder.Select(c => c.Sha256Hex).SequenceEqual(ordered.Select(c => c.Sha256Hex));
+        // In order = the path's certificates come first, each followed by its issuer (extras may only trail).
+        var wrongOrder = !distinct.Take(ordered.Count).Select(c => c.Sha256Hex).SequenceEqual(ordered.Select(c => c.Sha256Hex));
         var anchorShas = anchors.Select(a => a.Sha256Hex).ToHashSet(StringComparer.Ordinal);
         var anchorIncluded = distinct.Skip(1).Any(d => d.IsSelfSigned || anchorShas.Contains(d.Sha256Hex) && path is not null && path[^1].Sha256Hex == d.Sha256Hex);
         var soon = distinct.Concat(path is { Count: > 0 } ? [path[^1]] : Array.Empty<CertificateInfo>())

@@ -141,7 +141,8 @@ internal static class HostNameMatcher
             return false;
         }
         var hostLabels = host.Split('.');
-        if (hostLabels.Length != patternLabels.Length || hostLabels[0].StartsWith("xn--", StringComparison.OrdinalIgnoreCase))
+        // An IDNA A-label only matches a wildcard that is the whole label.
+        if (hostLabels.Length != patternLabels.Length || patternLabels[0] != "*" && hostLabels[0].StartsWith("xn--", StringComparison.OrdinalIgnoreCase))
         {
             return false;
         }

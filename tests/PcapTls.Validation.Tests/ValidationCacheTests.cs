@@ -1,0 +1,48 @@
+using PcapTls.Validation;
+using static PcapTls.Validation.Tests.TestPki;
+
+namespace PcapTls.Validation.Tests;
+
+[TestClass]
+public sealed class ValidationCacheTests
+{
+    [TestMethod]
+    public void SameChainInTheSameValidityWindowIsValidatedOnce()
+    {
+        var root = Root();
+        var notAfter = new DateTime(2030, 1, 1, 0, 0, 0, DateTimeKind.Utc);
+        var leaf = Leaf(root, tweak: s => s with { NotAfter = notAfter });
+        var store = Store(root);
+        var cache = new ValidationCache();
+        ValidationRequest At(DateTimeOffset t) => new([leaf.Der], store, "backend.example.test", t);
+
+        var first = cache.GetOrValidate(At(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero)));
+        var second = cache.GetOrValidate(At(new DateTimeOffset(2026, 2, 1, 0, 0, 0, TimeSpan.Zero)));
+        Assert.AreSame(first, second);
+        Assert.AreEqual(1, cache.Hits);
+        Assert.IsTrue(first.Trusted);
+
+        var atEnd = cache.GetOrValidate(At(new DateTimeOffset(notAfter)));
+        Assert.IsTrue(atEnd.Trusted, "NotAfter itself is still valid");
+        Assert.IsTrue(atEnd.Quality.ExpiringSoon.Count > 0, "a different window: expiring soon");
+        var expired = cache.GetOrValidate(At(new DateTimeOffset(notAfter).AddSeconds(1)));
+        Assert.IsFalse(expired.Trusted);
+        Assert.AreEqual(CauseCode.CertificateExpired, expired.Findings[0].Code);
+
+        var otherHost = cache.GetOrValidate(new ValidationRequest([leaf.Der], store, "other.example.test", new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero)));
+        Assert.IsFalse(otherHost.Trusted);
+        Assert.AreEqual(4, cache.Misses);
+    }
+
+    [TestMethod]
+    public void ConcurrentCallersShareOneVerdict()
+    {
+        var root = Root();
+        var leaf = Leaf(root);
+        var store = Store(root);
+        var cache = new ValidationCache();
+        var verdicts = new ChainVerdict[64];
+        Parallel.For(0, verdicts.Length, i => verdicts[i] = cache.GetOrValidate(new ValidationRequest([leaf.Der], store, "backend.example.test", Now.AddMinutes(i))));
+        Assert.IsTrue(verdicts.All(v => ReferenceEquals(v, verdicts[0])));
+    }
+}
