@@ -15,6 +15,8 @@ internal sealed class StreamReassembler(TcpConnection connection, FlowDirection 
     private long _nextOffset;
     private long _finOffset;
     private bool _rstReported;
+    private long _ackedUpTo = long.MinValue;
+    private SegmentPosition _ackedAt;
 
     public bool HasSyn { get; private set; }
 
@@ -90,7 +92,10 @@ internal sealed class StreamReassembler(TcpConnection connection, FlowDirection 
     }
 
     /// <summary>The other side acknowledged everything before <paramref name="ack"/>: whatever of it the
-    /// capture did not see is a gap now (Zeek does the same).</summary>
+    /// capture did not see will not come. With data already held beyond the hole the gap is declared at once
+    /// (Zeek does the same); with nothing held it is only remembered, because captures taken on several CPU
+    /// queues can show an ACK before the data it acknowledges: the hole becomes a gap when later data from
+    /// this side lands beyond it, or when the connection ends.</summary>
     public void OnAcknowledged(uint ack, SegmentPosition position)
     {
         if (!_started)
@@ -107,14 +112,23 @@ internal sealed class StreamReassembler(TcpConnection connection, FlowDirection 
         {
             return;
         }
-        DrainUpTo(target, position, "acknowledged by the other side but not in the capture");
-        DrainContiguous();
+        if (_pending is { Count: > 0 })
+        {
+            DrainUpTo(target, position, "acknowledged by the other side but not in the capture");
+            DrainContiguous();
+        }
+        else if (target > _ackedUpTo)
+        {
+            _ackedUpTo = target;
+            _ackedAt = position;
+        }
     }
 
     /// <summary>The connection ends: buffered data is delivered with the holes between it as gaps, and data
     /// known to be missing before the FIN becomes a gap too.</summary>
     public void FlushAtEnd(SegmentPosition position)
     {
+        DeclareAcknowledgedHole(long.MaxValue);
         if (_pending is { Count: > 0 })
         {
             DrainUpTo(_pending[^1].End, position, "never seen before the connection ended");
@@ -161,6 +175,10 @@ internal sealed class StreamReassembler(TcpConnection connection, FlowDirection 
 
     private void Accept(long offset, ReadOnlySpan<byte> captured, int length, SegmentPosition position)
     {
+        if (offset > _nextOffset)
+        {
+            DeclareAcknowledgedHole(offset);
+        }
         var end = offset + length;
         if (end <= _nextOffset)
         {
@@ -280,6 +298,16 @@ internal sealed class StreamReassembler(TcpConnection connection, FlowDirection 
             _pending.Insert(index < 0 ? _pending.Count : index, segment);
             _pendingBytes += dataLength;
             connection.Table.AddBuffered(dataLength);
+        }
+    }
+
+    /// <summary>A remembered acknowledged hole, up to <paramref name="limit"/>, is now certain: declare it.</summary>
+    private void DeclareAcknowledgedHole(long limit)
+    {
+        if (_ackedUpTo > _nextOffset && connection.PayloadWanted)
+        {
+            DrainUpTo(Math.Min(_ackedUpTo, limit), _ackedAt, "acknowledged by the other side but not in the capture");
+            DrainContiguous();
         }
     }
 

@@ -19,6 +19,8 @@ public sealed class TcpFlowTable
     private long _clock = long.MinValue;
     private long _nextIdleSweep = long.MinValue;
     private long _connectionSerial;
+    // Consecutive segments usually belong to the same connection: skip the dictionary for them.
+    private TcpConnection? _recent;
 
     public TcpFlowTable(ITcpStreamConsumerFactory factory, FlowLimits? limits = null, IFlowAnomalySink? anomalies = null)
     {
@@ -59,7 +61,12 @@ public sealed class TcpFlowTable
 
         var key = FlowKey.From(s.Source, s.Destination);
         var isSyn = (s.Flags & (TcpFlags.Syn | TcpFlags.Ack)) == TcpFlags.Syn;
-        if (_flows.TryGetValue(key, out var connection) && isSyn && connection.IsNewConnectionSyn(s))
+        TcpConnection? connection = _recent;
+        if ((connection is null || !connection.Key.Equals(key)) && !_flows.TryGetValue(key, out connection))
+        {
+            connection = null;
+        }
+        if (connection is not null && isSyn && connection.IsNewConnectionSyn(s))
         {
             // Port reuse: a fresh SYN on a 4-tuple whose connection is over (or was never properly seen).
             Retire(connection, FlowEndReason.Closed, connection.LastPosition);
@@ -82,11 +89,29 @@ public sealed class TcpFlowTable
             connection = Start(key, s, position);
         }
 
+        _recent = connection;
         connection.OnSegment(s, position);
         if (connection.IsClosed && !connection.QueuedForRetirement)
         {
             connection.QueuedForRetirement = true;
             _closing.Enqueue(connection);
+        }
+    }
+
+    /// <summary>Time passed without a segment (a quiet live interface): retires closed connections whose grace
+    /// period is over and evicts idle ones, as the next segment would have. Times earlier than the last segment
+    /// change nothing.</summary>
+    public void AdvanceClock(long nowNanos, long lastPacketNumber)
+    {
+        if (nowNanos > _clock)
+        {
+            _clock = nowNanos;
+        }
+        RetireClosed(untilAllGone: false);
+        if (_nextIdleSweep != long.MinValue && _clock >= _nextIdleSweep)
+        {
+            EvictIdle(new SegmentPosition(lastPacketNumber, _clock));
+            _nextIdleSweep = _clock + _sweepIntervalNanos;
         }
     }
 
@@ -203,6 +228,10 @@ public sealed class TcpFlowTable
         if (c.Retired)
         {
             return;
+        }
+        if (ReferenceEquals(_recent, c))
+        {
+            _recent = null;
         }
         if (_flows.TryGetValue(c.Key, out var current) && ReferenceEquals(current, c))
         {

@@ -129,6 +129,29 @@ public sealed class ReassemblyTests
     }
 
     [TestMethod]
+    public void AnAckCapturedBeforeItsDataIsNotAGap()
+    {
+        var t = new FlowScript();
+        t.Handshake();
+        t.Sv(501, 106, A);                       // #4: the capture shows the ACK first (several capture queues)
+        t.C(101, 501, A, "hello");               // #5: then the data it acknowledges
+        t.Finish();
+        Assert.AreEqual("hello", t.Factory.Consumers[0].FromOriginator.ToString());
+        Assert.AreEqual(0, t.Table.Statistics.Gaps);
+    }
+
+    [TestMethod]
+    public void AnAcknowledgedHoleWithNothingAfterItIsAGapAtTheEnd()
+    {
+        var t = new FlowScript();
+        t.Handshake();
+        t.Sv(501, 111, A);                       // #4: 10 bytes acknowledged, never seen
+        t.Finish();
+        CollectionAssert.Contains(t.Lines(), "gap O 10 #4");
+        Assert.AreEqual(FlowAnomalyKind.Gap, t.Factory.Anomalies.Single().Kind);
+    }
+
+    [TestMethod]
     public void AnAckOfTheFinIsNotAGap()
     {
         var t = new FlowScript();
