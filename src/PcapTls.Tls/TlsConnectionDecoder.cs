@@ -86,6 +86,11 @@ public sealed class TlsConnectionDecoder
             s.StreamOffset += consumed;
             data = data[consumed..];
         }
+        if (s.Mode == Mode.Records && s.Pending.Count > 0)
+        {
+            // Bytes held while classifying the stream (or scanning a preamble) may already hold whole records.
+            FeedRecords(side, s, default, position);
+        }
     }
 
     public void Gap(int side, long missingBytes, TlsPosition position)
