@@ -130,6 +130,23 @@ public sealed class LimitTests
     }
 
     [TestMethod]
+    public void AdvancingTheClockRetiresClosedAndIdleConnectionsWithoutPackets()
+    {
+        var t = new FlowScript(new FlowLimits { IdleTimeout = TimeSpan.FromSeconds(10), ClosedGracePeriod = TimeSpan.FromSeconds(2) });
+        t.Handshake(50000);                                       // #1-#3, stays open
+        t.Handshake(50001);                                       // #4-#6
+        t.C(101, 501, R, port: 50001);                            // #7: closed
+        t.Table.AdvanceClock((t.NowMs + 1_000) * 1_000_000, 7);   // within the grace period: nothing ends
+        Assert.IsNull(t.Factory.Consumers[1].EndReason);
+        t.Table.AdvanceClock((t.NowMs + 3_000) * 1_000_000, 7);
+        Assert.AreEqual(FlowEndReason.Closed, t.Factory.Consumers[1].EndReason);
+        Assert.IsNull(t.Factory.Consumers[0].EndReason);
+        t.Table.AdvanceClock((t.NowMs + 60_000) * 1_000_000, 7);
+        Assert.AreEqual(FlowEndReason.Evicted, t.Factory.Consumers[0].EndReason);
+        Assert.AreEqual(0, t.Table.Statistics.ActiveFlows);
+    }
+
+    [TestMethod]
     public void AnomaliesPerKindAreCapped()
     {
         var t = new FlowScript(new FlowLimits { MaxAnomaliesPerKind = 3 });
