@@ -98,6 +98,25 @@ public sealed class TcpFlowTable
         }
     }
 
+    /// <summary>Live capture with no packet for a while: lets capture time pass (nanoseconds since the Unix
+    /// epoch, the packets' clock), so connections closed longer than the grace period, or idle longer than the
+    /// timeout, end now instead of at the next packet. Times earlier than the last segment change nothing.
+    /// <paramref name="lastPacketNumber"/> is the last frame seen, the position of the anomalies this reports.</summary>
+    public void AdvanceClock(long nowNanos, long lastPacketNumber)
+    {
+        if (nowNanos <= _clock)
+        {
+            return;
+        }
+        _clock = nowNanos;
+        RetireClosed(untilAllGone: false);
+        if (_nextIdleSweep != long.MinValue && _clock >= _nextIdleSweep)
+        {
+            EvictIdle(new SegmentPosition(lastPacketNumber, nowNanos));
+            _nextIdleSweep = _clock + _sweepIntervalNanos;
+        }
+    }
+
     /// <summary>The capture ended: every connection still in the table ends (closed ones as Closed, the rest as
     /// CaptureEnded), in the order they started.</summary>
     public void Finish(SegmentPosition last)
