@@ -343,7 +343,7 @@ public sealed class TlsConnectionDecoder
                 HandleAlertRecord(side, s, fragment, position);
                 break;
             case TlsContentType.Handshake:
-                if (s.SentChangeCipherSpec && !IsTls13)
+                if (s.SentChangeCipherSpec && !IsTls13 && !IsWholeClientHello(fragment))
                 {
                     sink.OnEncryptedRecord(side, TlsContentType.Handshake, header.Length, position);
                     if (!s.SawEncryptedFinished)
@@ -368,6 +368,15 @@ public sealed class TlsConnectionDecoder
                 break;
         }
     }
+
+    /// <summary>
+    /// A TLS 1.3 client sends its middlebox CCS before a second ClientHello (after a HelloRetryRequest); when
+    /// that CCS is decoded before the server's side, the version is not known yet. An encrypted Finished that
+    /// happens to start with type 1 and its exact length has odds of 2^-32, so the shape decides.
+    /// </summary>
+    private static bool IsWholeClientHello(ReadOnlySpan<byte> fragment)
+        => TlsHandshakeParser.TryParseHeader(fragment, out var type, out var length) == TlsParseResult.Complete
+           && type == TlsHandshakeType.ClientHello && TlsHandshakeParser.HeaderLength + length == fragment.Length;
 
     private void HandleAlertRecord(int side, Side s, ReadOnlySpan<byte> fragment, TlsPosition position)
     {
