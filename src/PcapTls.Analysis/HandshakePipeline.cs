@@ -104,6 +104,17 @@ public sealed class HandshakePipeline : IPacketHandler, ITcpStreamConsumerFactor
         }
     }
 
+    /// <summary>Live capture: no packet for a while, so let time pass (nanoseconds since the Unix epoch, the
+    /// packets' clock). Connections closed longer than the grace period, or idle longer than the timeout, end
+    /// now and are reported, instead of waiting for the next packet.</summary>
+    public void AdvanceClock(long nowNanos)
+    {
+        if (!finished)
+        {
+            flows.AdvanceClock(nowNanos, lastPacket);
+        }
+    }
+
     /// <summary>Ends every open connection (end of file or end of live capture) and judges them.</summary>
     public void Finish()
     {

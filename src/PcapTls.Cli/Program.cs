@@ -11,6 +11,8 @@ public static class Program
     {
         var root = new RootCommand("PcapTls: explains why TLS handshakes in a packet capture failed (PKIX path, host name, incomplete chain, ...), with the packets as evidence.");
         root.Subcommands.Add(AnalyzeCommand.Create(stdout, stderr));
+        root.Subcommands.Add(LiveCommand.Create(stdout, stderr));
+        root.Subcommands.Add(InterfacesCommand.Create(stdout));
 
         var config = new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false };
         try

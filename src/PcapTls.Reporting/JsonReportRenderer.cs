@@ -83,7 +83,8 @@ public sealed class JsonReportRenderer : IReportRenderer
         output.Write('\n');
     }
 
-    private static void WriteHandshake(Utf8JsonWriter w, HandshakeReport h)
+    /// <summary>One handshake object; live's --format jsonl writes the same object, one per line.</summary>
+    public static void WriteHandshake(Utf8JsonWriter w, HandshakeReport h)
     {
         w.WriteStartObject();
         w.WriteString("client", h.Client);

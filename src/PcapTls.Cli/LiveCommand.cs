@@ -1,0 +1,293 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using PcapTls.Analysis;
+using PcapTls.Live;
+using PcapTls.Reporting;
+using PcapTls.Validation;
+
+namespace PcapTls.Cli;
+
+internal static class LiveCommand
+{
+    private static readonly Option<string> InterfaceOption = new("--interface", "-i")
+    {
+        Description = "The interface to capture on (see 'pcaptls interfaces'); 'any' captures on all of them.",
+        Required = true,
+    };
+
+    private static readonly Option<string> FilterOption = new("--filter")
+    {
+        Description = "BPF capture filter in tcpdump syntax, e.g. 'tcp port 443' (default: tcp).",
+        DefaultValueFactory = _ => "tcp",
+    };
+
+    private static readonly Option<string> FormatOption = new("--format", "-f")
+    {
+        Description = "Per-handshake output: console (one line per handshake, default) or jsonl (one JSON object per handshake, the names of analyze's JSON; the final summary then goes to stderr).",
+        DefaultValueFactory = _ => "console",
+    };
+
+    private static readonly Option<string?> DurationOption = new("--duration")
+    {
+        Description = "Stop after this long, e.g. 30s, 5m, 2h (default: until Ctrl+C or SIGTERM).",
+    };
+
+    private static readonly Option<long?> CountOption = new("--count")
+    {
+        Description = "Stop after N handshakes have been reported.",
+    };
+
+    private static readonly Option<DirectoryInfo?> WriteFailuresOption = new("--write-failures")
+    {
+        Description = "For each failed handshake, write a small pcap of its connection into DIR (created if needed).",
+    };
+
+    private static readonly Option<int> MaxFailureFilesOption = new("--max-failure-files")
+    {
+        Description = "Keep at most N files in --write-failures (the oldest is deleted), so a long run cannot fill the disk (default 100).",
+        DefaultValueFactory = _ => FailureCaptureLimits.Default.MaxFiles,
+    };
+
+    private static readonly Option<FileInfo?> WritePcapOption = new("--write-pcap")
+    {
+        Description = "Keep everything captured in FILE, rotated by size (FILE, FILE.1, ...), to re-analyze offline.",
+    };
+
+    private static readonly Option<int> RotateMbOption = new("--rotate-mb")
+    {
+        Description = "Size of each --write-pcap file in MB before the next one starts (default 100; 0 never rotates).",
+        DefaultValueFactory = _ => 100,
+    };
+
+    public static Command Create(TextWriter stdout, TextWriter stderr)
+    {
+        var command = new Command("live", "Capture on an interface and report each TLS handshake as its connection ends (outcome and cause), with the same analysis as 'analyze'; at the end, the summary analyze would print for the same traffic.");
+        command.Options.Add(InterfaceOption);
+        command.Options.Add(FilterOption);
+        CommonOptions.AddValidationOptions(command);
+        command.Options.Add(CommonOptions.Keylog);
+        command.Options.Add(CommonOptions.TargetEndpoint);
+        command.Options.Add(FormatOption);
+        command.Options.Add(DurationOption);
+        command.Options.Add(CountOption);
+        command.Options.Add(WriteFailuresOption);
+        command.Options.Add(MaxFailureFilesOption);
+        command.Options.Add(WritePcapOption);
+        command.Options.Add(RotateMbOption);
+        command.Options.Add(CommonOptions.Color);
+        command.SetAction(parse => Run(parse, stdout, stderr));
+        return command;
+    }
+
+    private static int Run(ParseResult parse, TextWriter stdout, TextWriter stderr)
+    {
+        var jsonl = (parse.GetValue(FormatOption) ?? "console").ToLowerInvariant() switch
+        {
+            "console" or "text" => false,
+            "jsonl" => true,
+            var f => throw new UserErrorException(ExitCode.Usage, $"--format must be console or jsonl, not '{f}'"),
+        };
+        TimeSpan? duration = null;
+        if (parse.GetValue(DurationOption) is { } d)
+        {
+            duration = LiveDuration.TryParse(d, out var t) ? t
+                : throw new UserErrorException(ExitCode.Usage, $"--duration: '{d}' is not a duration (e.g. 30s, 5m, 2h)");
+        }
+        var count = parse.GetValue(CountOption);
+        if (count is <= 0)
+        {
+            throw new UserErrorException(ExitCode.Usage, "--count must be at least 1");
+        }
+        var maxFiles = parse.GetValue(MaxFailureFilesOption);
+        if (maxFiles < 1)
+        {
+            throw new UserErrorException(ExitCode.Usage, "--max-failure-files must be at least 1");
+        }
+        var rotateMb = parse.GetValue(RotateMbOption);
+        if (rotateMb < 0)
+        {
+            throw new UserErrorException(ExitCode.Usage, "--rotate-mb must be 0 (never rotate) or more");
+        }
+        var pcapPath = parse.GetValue(WritePcapOption)?.FullName;
+        if (pcapPath is not null && Path.GetDirectoryName(pcapPath) is { } pcapDir && !Directory.Exists(pcapDir))
+        {
+            throw new UserErrorException(ExitCode.OutputError, $"{pcapPath}: the folder {pcapDir} does not exist");
+        }
+        var color = CommonOptions.UseColor(parse, stdout, toFile: false);
+        var analysis = CommonOptions.BuildAnalysisOptions(parse, stderr) with { Cache = new ValidationCache() };
+        var options = new LiveCaptureOptions
+        {
+            Interface = parse.GetValue(InterfaceOption)!,
+            Filter = parse.GetValue(FilterOption) ?? "tcp",
+            FailureDirectory = parse.GetValue(WriteFailuresOption)?.FullName,
+            FailureLimits = FailureCaptureLimits.Default with { MaxFiles = maxFiles },
+            PcapPath = pcapPath,
+            RotateBytes = rotateMb * 1_000_000L,
+        };
+
+        var pipeline = new HandshakePipeline(analysis, options.SnapLength);
+        var status = StatusLine.ForTerminal(stderr);
+        var lines = new HandshakeLines(stdout, jsonl, color, status);
+        using var stop = new CancellationTokenSource();
+        long reported = 0;
+        pipeline.HandshakeReported += report =>
+        {
+            lines.Write(report);
+            if (count is { } n && ++reported >= n)
+            {
+                stop.Cancel();
+            }
+        };
+
+        LiveCapture capture;
+        try
+        {
+            capture = LiveCapture.Open(options, pipeline);
+        }
+        catch (LiveCaptureException e)
+        {
+            throw new UserErrorException(ExitCode.CaptureError, e.Message, e);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new UserErrorException(ExitCode.OutputError, $"cannot write the output files: {e.Message}", e);
+        }
+
+        LiveStatistics final;
+        using (capture)
+        {
+            foreach (var w in capture.Warnings)
+            {
+                stderr.WriteLine($"pcaptls: warning: {w}");
+            }
+            stderr.WriteLine($"pcaptls: capturing on {options.Interface} ({capture.LinkType}, filter '{options.Filter}'){(duration is { } dd ? $" for {dd}" : "")}; Ctrl+C or SIGTERM stops and prints the summary");
+            if (status is not null)
+            {
+                capture.StatusTick += status.Show;
+            }
+            using var onInt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+            using var onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
+            if (duration is { } limit)
+            {
+                stop.CancelAfter(limit);
+            }
+            try
+            {
+                final = capture.Run(stop.Token);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new UserErrorException(ExitCode.OutputError, $"cannot write the output files: {e.Message}", e);
+            }
+            status?.Clear();
+        }
+
+        // The same summary analyze prints for a file; with jsonl it goes to stderr so stdout stays one object a line.
+        var report = pipeline.BuildReport($"live:{options.Interface}", "live", options.SnapLength);
+        var summaryOut = jsonl ? stderr : stdout;
+        if (!jsonl)
+        {
+            stdout.WriteLine();
+        }
+        Renderers.For(OutputFormat.Console, color && !jsonl).Render(report, summaryOut);
+        summaryOut.WriteLine();
+        summaryOut.WriteLine($"Live capture: {final.ToLine()}");
+        var flows = pipeline.FlowStatistics;
+        summaryOut.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"  flows seen {flows.FlowsSeen}, evicted idle {flows.FlowsEvictedIdle}, evicted (table full) {flows.FlowsEvictedTableFull}, peak buffered {flows.PeakBufferedBytes} bytes; kernel received {final.KernelReceived?.ToString(CultureInfo.InvariantCulture) ?? "?"}"));
+        if (capture.PcapFiles.Count > 0)
+        {
+            summaryOut.WriteLine($"  wrote {final.PcapFramesWritten} frame(s) to {string.Join(", ", capture.PcapFiles)}");
+        }
+        if (options.FailureDirectory is { } fd)
+        {
+            summaryOut.WriteLine($"  {final.FailureFilesWritten} failure capture(s) written to {fd} ({capture.FailureFiles.Count} kept)");
+        }
+        stdout.Flush();
+        stderr.Flush();
+        return (int)ExitCode.Ok;
+
+        void Stop(PosixSignalContext context)
+        {
+            // Stop cleanly (summary, complete files) instead of the default termination.
+            context.Cancel = true;
+            stop.Cancel();
+        }
+    }
+
+    /// <summary>One line (or JSON object) per handshake, written as the pipeline reports it.</summary>
+    private sealed class HandshakeLines(TextWriter output, bool jsonl, bool color, StatusLine? status)
+    {
+        private const string Red = "\u001b[31m";
+        private const string Yellow = "\u001b[33m";
+        private const string Reset = "\u001b[0m";
+
+        private static readonly JsonWriterOptions JsonOptions = new()
+        {
+            Indented = false,
+            Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        };
+
+        public void Write(HandshakeReport h)
+        {
+            status?.Clear();
+            output.WriteLine(jsonl ? Json(h) : Text(h));
+            output.Flush();
+        }
+
+        internal static string Json(HandshakeReport h)
+        {
+            using var stream = new MemoryStream();
+            using (var w = new Utf8JsonWriter(stream, JsonOptions))
+            {
+                JsonReportRenderer.WriteHandshake(w, h);
+            }
+            return System.Text.Encoding.UTF8.GetString(stream.ToArray());
+        }
+
+        private string Text(HandshakeReport h)
+        {
+            var causes = h.Causes.Count == 0 ? "-" : string.Join(",", h.Causes.Select(c => c.Code.ToCode()).Distinct());
+            var why = h.Causes.Count > 0 ? h.Causes[0].Summary : h.Outcome == HandshakeOutcome.Completed ? "" : h.OutcomeDetail;
+            var line = string.Create(CultureInfo.InvariantCulture,
+                $"{h.StartTime.UtcDateTime:yyyy-MM-dd HH:mm:ss.fff}  {h.Client} -> {h.Server}  {h.Sni ?? "-"}  {h.Version ?? "-"}  {h.Outcome.ToCode()}  {causes}{(why.Length > 0 ? "  " + why : "")}");
+            if (!color || (h.Outcome == HandshakeOutcome.Completed && h.Causes.Count == 0))
+            {
+                return line;
+            }
+            return (h.IsFailure ? Red : Yellow) + line + Reset;
+        }
+    }
+
+    /// <summary>The status line on a terminal's stderr, redrawn in place; cleared before a handshake line.</summary>
+    private sealed class StatusLine(TextWriter stderr)
+    {
+        private const string ClearLine = "\r\u001b[K";
+        private bool shown;
+
+        public static StatusLine? ForTerminal(TextWriter stderr)
+            => ReferenceEquals(stderr, Console.Error) && !Console.IsErrorRedirected ? new StatusLine(stderr) : null;
+
+        public void Show(LiveStatistics s)
+        {
+            var text = s.ToLine();
+            var width = Console.IsOutputRedirected ? 160 : Math.Max(Console.WindowWidth - 1, 40);
+            stderr.Write(ClearLine + (text.Length > width ? text[..width] : text));
+            stderr.Flush();
+            shown = true;
+        }
+
+        public void Clear()
+        {
+            if (shown)
+            {
+                stderr.Write(ClearLine);
+                stderr.Flush();
+                shown = false;
+            }
+        }
+    }
+}
