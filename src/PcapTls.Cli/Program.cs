@@ -13,6 +13,8 @@ public static class Program
         root.Subcommands.Add(AnalyzeCommand.Create(stdout, stderr));
         root.Subcommands.Add(LiveCommand.Create(stdout, stderr));
         root.Subcommands.Add(InterfacesCommand.Create(stdout));
+        root.Subcommands.Add(VerifyCommand.Create(stdout, stderr));
+        root.Subcommands.Add(TruststoreCommand.Create(stdout, stderr));
 
         var config = new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false };
         try

@@ -1,0 +1,351 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using PcapTls.Validation;
+
+namespace PcapTls.Cli;
+
+/// <summary>
+/// `pcaptls verify CHAIN`: validates a chain saved from a server (PEM, DER, or pasted `openssl s_client -showcerts`
+/// output) against a truststore, the way the chosen client would, and explains the result.
+/// </summary>
+internal static class VerifyCommand
+{
+    private static readonly Argument<FileInfo> ChainArgument = new("chain")
+    {
+        Description = "The server's chain, leaf first: a PEM file, a DER certificate, or the saved output of openssl s_client -showcerts.",
+    };
+
+    private static readonly Option<string> TlsOption = new("--tls")
+    {
+        Description = "The TLS version of the handshake (1.2 or 1.3): Java's alert for an expired chain differs. Default 1.2.",
+        DefaultValueFactory = _ => "1.2",
+    };
+
+    private static readonly Option<FileInfo?> ExportNeededOption = new("--export-needed")
+    {
+        Description = "Write, as PEM, exactly the certificate(s) the truststore needs to import (nothing when none is known).",
+    };
+
+    public static Command Create(TextWriter stdout, TextWriter stderr)
+    {
+        var command = new Command("verify", "Validate a certificate chain against a truststore as the client would (Java PKIX or OpenSSL), predict its message and alert, and explain why it fails.");
+        command.Arguments.Add(ChainArgument);
+        CommonOptions.AddValidationOptions(command);
+        command.Options.Add(TlsOption);
+        command.Options.Add(CommonOptions.Format);
+        command.Options.Add(ExportNeededOption);
+        command.SetAction(parse => Run(parse, stdout, stderr));
+        return command;
+    }
+
+    private static int Run(ParseResult parse, TextWriter stdout, TextWriter stderr)
+    {
+        var format = (parse.GetValue(CommonOptions.Format) ?? "console").ToLowerInvariant();
+        if (format is not ("console" or "text" or "json" or "csv"))
+        {
+            throw new UserErrorException(ExitCode.Usage, $"--format must be console, json or csv, not '{format}'");
+        }
+        var tls = (parse.GetValue(TlsOption) ?? "1.2") switch
+        {
+            "1.2" or "tls1.2" or "TLSv1.2" => (ushort)0x0303,
+            "1.3" or "tls1.3" or "TLSv1.3" => (ushort)0x0304,
+            var t => throw new UserErrorException(ExitCode.Usage, $"--tls must be 1.2 or 1.3, not '{t}'"),
+        };
+        var (profile, partial) = CommonOptions.ParseClient(parse);
+        var at = CommonOptions.ParseAt(parse) ?? DateTimeOffset.UtcNow;
+        var chain = ChainInput.Read(parse.GetValue(ChainArgument)!);
+        var store = LoadTrustStoreOrSystem(parse, stderr);
+        var host = parse.GetValue(CommonOptions.Host);
+
+        var verdict = ChainValidator.Validate(new ValidationRequest(chain.Select(c => c.Der).ToList(), store, host, at, profile)
+        {
+            TlsVersion = tls,
+            AllowPartialChain = partial,
+        });
+
+        switch (format)
+        {
+            case "json":
+                VerdictJson.Write(stdout, verdict, store);
+                break;
+            case "csv":
+                VerdictCsv.Write(stdout, verdict);
+                break;
+            default:
+                VerdictConsole.Write(stdout, verdict, store, tls);
+                break;
+        }
+        if (parse.GetValue(ExportNeededOption) is { } export)
+        {
+            try
+            {
+                File.WriteAllText(export.FullName, string.Concat(verdict.NeededInTrustStore.Select(c => c.ToPem())));
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new UserErrorException(ExitCode.OutputError, $"{export.FullName}: {e.Message}", e);
+            }
+            stderr.WriteLine(verdict.NeededInTrustStore.Count == 0
+                ? $"pcaptls: no certificate is known to be missing from the truststore; {export.Name} is empty"
+                : $"pcaptls: wrote {verdict.NeededInTrustStore.Count} certificate(s) to {export.FullName}");
+        }
+        return (int)(verdict.Trusted ? ExitCode.Ok : ExitCode.NotTrusted);
+    }
+
+    internal static TrustStore LoadTrustStoreOrSystem(ParseResult parse, TextWriter stderr)
+    {
+        var store = CommonOptions.LoadTrustStore(parse, stderr);
+        if (store is not null)
+        {
+            return store;
+        }
+        try
+        {
+            return TrustStore.SystemRoots();
+        }
+        catch (TrustStoreException e)
+        {
+            throw new UserErrorException(ExitCode.InputError, e.Message + "; give one with --truststore", e);
+        }
+    }
+}
+
+/// <summary>Reads a chain file given on the command line, with one-line errors.</summary>
+internal static class ChainInput
+{
+    public static IReadOnlyList<CertificateInfo> Read(FileInfo file)
+    {
+        InputChecks.RequireReadableFile(file.FullName, "chain");
+        if (file.Length > CertificateFile.MaxFileBytes)
+        {
+            throw new UserErrorException(ExitCode.InputError, $"{file.FullName}: {file.Length} bytes is too large for a certificate chain");
+        }
+        var certs = CertificateFile.Read(File.ReadAllBytes(file.FullName));
+        if (certs.Count == 0)
+        {
+            throw new UserErrorException(ExitCode.InputError, $"{file.FullName}: no certificate found (expected PEM, DER, or openssl s_client -showcerts output)");
+        }
+        if (certs.FirstOrDefault(c => !c.IsParsed) is { } broken)
+        {
+            throw new UserErrorException(ExitCode.InputError, $"{file.FullName}: certificate #{certs.ToList().IndexOf(broken) + 1} does not parse ({broken.ParseError})");
+        }
+        return certs;
+    }
+}
+
+/// <summary>The verdict as text for a terminal or a ticket.</summary>
+internal static class VerdictConsole
+{
+    private static readonly Dictionary<byte, string> AlertNames = new()
+    {
+        [40] = "handshake_failure", [42] = "bad_certificate", [43] = "unsupported_certificate", [44] = "certificate_revoked",
+        [45] = "certificate_expired", [46] = "certificate_unknown", [48] = "unknown_ca", [51] = "decrypt_error", [80] = "internal_error",
+    };
+
+    public static string Alert(byte a) => AlertNames.TryGetValue(a, out var n) ? $"{a} ({n})" : a.ToString(CultureInfo.InvariantCulture);
+
+    public static string Time(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture) + "Z";
+
+    public static void Write(TextWriter o, ChainVerdict v, TrustStore store, ushort tls)
+    {
+        o.WriteLine($"Verdict: {(v.Trusted ? "TRUSTED" : "NOT TRUSTED")} ({(v.Profile == ClientProfile.Java ? "java" : "openssl")} rules, TLS {(tls >= 0x0304 ? "1.3" : "1.2")}, at {Time(v.At)})");
+        if (!v.Trusted)
+        {
+            o.WriteLine($"Client would say: {v.ClientMessage}");
+            if (v.PredictedAlert is { } a)
+            {
+                o.WriteLine($"Client alert: {Alert(a)}");
+            }
+        }
+        o.WriteLine();
+        o.WriteLine($"Chain sent ({v.Sent.Count} certificate{(v.Sent.Count == 1 ? "" : "s")}):");
+        for (var i = 0; i < v.Sent.Count; i++)
+        {
+            var c = v.Sent[i];
+            o.WriteLine($"  #{i + 1} {c.Subject}");
+            o.WriteLine($"     issuer {c.Issuer}");
+            o.WriteLine($"     valid {Time(c.NotBefore)} .. {Time(c.NotAfter)}; {c.PublicKeyAlgorithm} {c.PublicKeySize}, {c.SignatureAlgorithm}");
+            o.WriteLine($"     SHA-256 {c.Sha256Hex}");
+            if (i == 0 && (c.DnsNames.Count > 0 || c.IpAddresses.Count > 0))
+            {
+                o.WriteLine($"     names {string.Join(", ", c.DnsNames.Select(d => "DNS:" + d).Concat(c.IpAddresses.Select(p => "IP:" + p)))}");
+            }
+        }
+        o.WriteLine();
+        o.WriteLine($"Truststore: {store.Source} ({store.Format}, {store.Entries.Count} entr{(store.Entries.Count == 1 ? "y" : "ies")}, Java sees {store.JavaVisibleCount})");
+        foreach (var w in store.Warnings)
+        {
+            o.WriteLine($"  warning: {w}");
+        }
+        o.WriteLine($"Host name: {(v.HostName.Checked ? $"{v.HostName.Host}: {(v.HostName.Matched ? "matches" : "does NOT match")} ({v.HostName.Explanation})" : v.HostName.Explanation)}");
+        if (v.Path is { } path)
+        {
+            o.WriteLine($"Path: {string.Join(" <- ", path.Select(c => c.DisplayName))}");
+        }
+        if (v.Findings.Count > 0)
+        {
+            o.WriteLine();
+            o.WriteLine("Causes:");
+            foreach (var f in v.Findings)
+            {
+                o.WriteLine($"  [{f.Code.ToCode()}] {f.Summary} (certainty: {f.Certainty.ToString().ToLowerInvariant()})");
+                o.WriteLine($"     evidence: {f.Evidence}");
+                o.WriteLine($"     fix: {f.Fix}");
+            }
+        }
+        if (!v.Trusted)
+        {
+            o.WriteLine();
+            o.WriteLine("Path search (issuers tried for each certificate):");
+            foreach (var line in v.Explanation.Render().TrimEnd('\n').Split('\n'))
+            {
+                o.WriteLine("  " + line);
+            }
+        }
+        var issues = v.Quality.Issues;
+        if (issues.Count > 0)
+        {
+            o.WriteLine();
+            o.WriteLine("Chain quality:");
+            foreach (var q in issues)
+            {
+                o.WriteLine($"  - {q}");
+            }
+        }
+        o.WriteLine();
+        o.WriteLine("Chain vs truststore:");
+        TruststoreCommand.WriteComparison(o, v.Comparison);
+        if (v.NeededInTrustStore.Count > 0)
+        {
+            o.WriteLine();
+            o.WriteLine("Needed in the truststore (--export-needed FILE writes them as PEM):");
+            foreach (var c in v.NeededInTrustStore)
+            {
+                o.WriteLine($"  {c.Subject} SHA-256 {c.Sha256Hex}");
+            }
+        }
+    }
+}
+
+/// <summary>The verdict as one CSV row per cause (a trusted chain gives a header only).</summary>
+internal static class VerdictCsv
+{
+    public static void Write(TextWriter o, ChainVerdict v)
+    {
+        o.WriteLine("trusted,client_message,alert,cause,certainty,summary,evidence,fix");
+        foreach (var f in v.Findings)
+        {
+            o.WriteLine(string.Join(",", Cell(v.Trusted ? "true" : "false"), Cell(v.ClientMessage), Cell(v.PredictedAlert?.ToString(CultureInfo.InvariantCulture)),
+                Cell(f.Code.ToCode()), Cell(f.Certainty.ToString().ToLowerInvariant()), Cell(f.Summary), Cell(f.Evidence), Cell(f.Fix)));
+        }
+    }
+
+    private static string Cell(string? s)
+    {
+        s ??= "";
+        return s.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? "\"" + s.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : s;
+    }
+}
+
+/// <summary>The verdict as JSON (camelCase, stable field names).</summary>
+internal static class VerdictJson
+{
+    private static readonly JsonSerializerOptions Options = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
+
+    public static object Certificate(CertificateInfo c) => new
+    {
+        subject = c.Subject,
+        issuer = c.Issuer,
+        serial = c.SerialHex,
+        notBefore = c.NotBefore,
+        notAfter = c.NotAfter,
+        sha256 = c.Sha256Hex,
+        spkiSha256 = c.SpkiSha256Hex,
+        dnsNames = c.DnsNames,
+        ipAddresses = c.IpAddresses,
+        isCa = c.IsCa,
+        selfSigned = c.IsSelfSigned,
+        subjectKeyId = c.SubjectKeyId,
+        authorityKeyId = c.AuthorityKeyId,
+        signatureAlgorithm = c.SignatureAlgorithm,
+        publicKey = $"{c.PublicKeyAlgorithm} {c.PublicKeySize}",
+        caIssuers = c.CaIssuersUrls,
+    };
+
+    private static object Node(PathNode n) => new
+    {
+        certificate = n.Certificate.Subject,
+        sha256 = n.Certificate.Sha256Hex,
+        origin = n.Origin,
+        anchor = n.IsAnchor,
+        problem = n.Problem,
+        issuerNotFound = n.IssuerNotFound,
+        attempts = n.Attempts.Select(a => new
+        {
+            candidate = a.Candidate.Subject,
+            sha256 = a.Candidate.Sha256Hex,
+            origin = a.Origin,
+            trusted = a.Trusted,
+            accepted = a.Accepted,
+            rejection = a.Accepted ? null : a.Rejection.ToString(),
+            reason = a.Reason,
+            next = a.Continuation is { IsAnchor: false } c ? Node(c) : null,
+        }),
+    };
+
+    public static void Write(TextWriter o, ChainVerdict v, TrustStore store)
+    {
+        var doc = new
+        {
+            trusted = v.Trusted,
+            client = v.Profile == ClientProfile.Java ? "java" : "openssl",
+            at = v.At,
+            clientMessage = v.ClientMessage,
+            alert = v.PredictedAlert,
+            causes = v.Findings.Select(f => new { code = f.Code.ToCode(), certainty = f.Certainty.ToString().ToLowerInvariant(), summary = f.Summary, evidence = f.Evidence, fix = f.Fix }),
+            hostName = new { host = v.HostName.Host, @checked = v.HostName.Checked, matched = v.HostName.Matched, method = v.HostName.Method, presented = v.HostName.Presented, explanation = v.HostName.Explanation },
+            chain = v.Sent.Select(Certificate),
+            path = v.Path?.Select(c => c.Sha256Hex),
+            explanation = v.Explanation.Root is { } r ? Node(r) : null,
+            notes = v.Explanation.Notes,
+            quality = new
+            {
+                incomplete = v.Quality.Incomplete,
+                extra = v.Quality.Extra.Select(c => c.Sha256Hex),
+                duplicates = v.Quality.Duplicates.Select(c => c.Sha256Hex),
+                wrongOrder = v.Quality.WrongOrder,
+                anchorIncluded = v.Quality.AnchorIncluded,
+                expiringSoon = v.Quality.ExpiringSoon.Select(c => c.Sha256Hex),
+                weak = v.Quality.Weak,
+            },
+            truststore = new { source = store.Source, format = store.Format.ToString(), entries = store.Entries.Count, javaVisible = store.JavaVisibleCount, warnings = store.Warnings },
+            comparison = v.Comparison.Rows.Select(TruststoreCommand.RowJson),
+            neededInTruststore = v.NeededInTrustStore.Select(c => new { subject = c.Subject, sha256 = c.Sha256Hex, pem = c.ToPem() }),
+        };
+        o.WriteLine(JsonSerializer.Serialize(doc, Options));
+    }
+
+    public static void WriteObject(TextWriter o, object doc) => o.WriteLine(JsonSerializer.Serialize(doc, Options));
+
+    internal static string Kebab(string name)
+    {
+        var sb = new StringBuilder();
+        foreach (var ch in name)
+        {
+            if (char.IsUpper(ch) && sb.Length > 0)
+            {
+                sb.Append('-');
+            }
+            sb.Append(char.ToLowerInvariant(ch));
+        }
+        return sb.ToString();
+    }
+}
