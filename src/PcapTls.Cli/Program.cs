@@ -13,6 +13,7 @@ public static class Program
         root.Subcommands.Add(AnalyzeCommand.Create(stdout, stderr));
         root.Subcommands.Add(LiveCommand.Create(stdout, stderr));
         root.Subcommands.Add(InterfacesCommand.Create(stdout));
+        root.Subcommands.Add(ProbeCommand.Create(stdout, stderr));
         root.Subcommands.Add(VerifyCommand.Create(stdout, stderr));
         root.Subcommands.Add(TruststoreCommand.Create(stdout, stderr));
 

@@ -17,9 +17,48 @@ public enum TlsVersionChoice
     Tls13,
 }
 
+/// <summary>Why a probe ended without the server's chain.</summary>
+public enum ProbeFailure
+{
+    /// <summary>The chain was recorded and the probe hung up on purpose.</summary>
+    None,
+    /// <summary>The TCP connection was refused or could not be opened (nobody listening, no route, DNS).</summary>
+    ConnectFailed,
+    /// <summary>The TCP connection did not open within the timeout (a firewall dropping SYNs).</summary>
+    ConnectTimeout,
+    /// <summary>Connected, but the server sent nothing before the timeout.</summary>
+    NoAnswer,
+    /// <summary>The server closed (FIN or RST) without answering the ClientHello.</summary>
+    ClosedWithoutAnswer,
+    /// <summary>The server stopped answering in the middle of its flight (some bytes, then silence).</summary>
+    StalledAfterAnswer,
+    /// <summary>The server answered with an alert before its Certificate (no common version or cipher suite, ...).</summary>
+    ServerAlert,
+    /// <summary>The server's first bytes are not a TLS record (plain HTTP, SSH banner, ...).</summary>
+    NotTls,
+    /// <summary>The server spoke TLS but something the probe could not follow (malformed message, unsupported choice).</summary>
+    ProtocolError,
+    /// <summary>The server sent a ServerHello but no Certificate (anonymous or PSK suites).</summary>
+    NoCertificate,
+    /// <summary>Cancelled by the caller.</summary>
+    Cancelled,
+}
+
 /// <summary>What a server sent before the probe hung up.</summary>
 public sealed record ProbeResult
 {
+    /// <summary>Why the chain is missing; <see cref="ProbeFailure.None"/> when it was recorded.</summary>
+    public ProbeFailure Failure { get; init; }
+
+    /// <summary>The negotiated version as its wire value (0x0303, 0x0304), or null.</summary>
+    public ushort? NegotiatedVersionWire { get; init; }
+
+    /// <summary>The alert the server sent as its wire value (description), or null.</summary>
+    public byte? AlertDescriptionWire { get; init; }
+
+    /// <summary>The first bytes the server sent (at most <see cref="ServerProbe.FirstBytesKept"/>), to tell TLS from plaintext.</summary>
+    public IReadOnlyList<byte> FirstServerBytes { get; init; } = [];
+
     /// <summary>The DER certificates of the server's Certificate message, in the order sent, nothing added,
     /// removed or reordered. Empty when the handshake failed before it.</summary>
     public IReadOnlyList<byte[]> ServerCertificates { get; init; } = [];
@@ -49,6 +88,9 @@ public sealed record ProbeResult
 /// </summary>
 public static class ServerProbe
 {
+    /// <summary>How many of the server's first bytes are kept to show what a non-TLS server said.</summary>
+    public const int FirstBytesKept = 64;
+
     public static async Task<ProbeResult> ProbeAsync(string host, int port, string? sni, TlsVersionChoice versions, TimeSpan timeout, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(host);
@@ -64,32 +106,35 @@ public static class ServerProbe
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            return new ProbeResult { Error = $"connect to {host}:{port} timed out after {timeout.TotalSeconds:0.#} s" };
+            return new ProbeResult { Failure = ProbeFailure.ConnectTimeout, Error = $"connect to {host}:{port} timed out after {timeout.TotalSeconds:0.#} s" };
         }
         catch (SocketException e)
         {
-            return new ProbeResult { Error = $"connect to {host}:{port} failed: {e.SocketErrorCode}" };
+            return new ProbeResult { Failure = ProbeFailure.ConnectFailed, Error = $"connect to {host}:{port} failed: {e.SocketErrorCode}" };
         }
 
         var client = new ProbeClient(new BcTlsCrypto(new SecureRandom()), sni ?? DefaultSni(host), versions);
-        var protocol = new ProbeProtocol(tcp.GetStream());
+        var received = new FirstBytesStream(tcp.GetStream(), FirstBytesKept);
+        var protocol = new ProbeProtocol(received);
         client.Protocol = protocol;
 
         // BouncyCastle's blocking handshake cannot be cancelled; closing the socket unblocks it.
         using var closeOnCancel = deadline.Token.Register(tcp.Dispose);
         string? error = null;
+        var failure = ProbeFailure.None;
         try
         {
             await Task.Run(() => protocol.Connect(client), CancellationToken.None).ConfigureAwait(false);
+            // Unreachable by design (the probe throws before its Finished); kept so a BouncyCastle change cannot
+            // turn into a silently completed connection.
+            failure = ProbeFailure.ProtocolError;
             error = "the handshake completed, which the probe never allows";
         }
         catch (Exception e) when (e is IOException or TlsException or ObjectDisposedException or SocketException or InvalidOperationException)
         {
             if (!client.Aborted)
             {
-                error = deadline.IsCancellationRequested
-                    ? (cancellationToken.IsCancellationRequested ? "cancelled" : $"no answer within {timeout.TotalSeconds:0.#} s")
-                    : Describe(e, client);
+                (failure, error) = Classify(e, client, received, deadline.IsCancellationRequested, cancellationToken.IsCancellationRequested, timeout);
             }
         }
         finally
@@ -107,13 +152,82 @@ public static class ServerProbe
 
         return new ProbeResult
         {
+            Failure = failure,
             ServerCertificates = client.Certificates,
             NegotiatedVersion = client.ServerVersion is { } v ? Name(v) : "",
+            NegotiatedVersionWire = client.ServerVersion is { } w ? (ushort)w.FullVersion : null,
             CipherSuite = client.SelectedCipherSuite,
             Alert = client.AlertReceived,
+            AlertDescriptionWire = client.AlertDescriptionReceived,
             Error = error,
             CertificateRequested = client.CertificateRequested,
+            FirstServerBytes = received.First,
         };
+    }
+
+    private static (ProbeFailure, string) Classify(Exception e, ProbeClient client, FirstBytesStream received, bool deadlinePassed, bool cancelled, TimeSpan timeout)
+    {
+        if (cancelled)
+        {
+            return (ProbeFailure.Cancelled, "cancelled");
+        }
+        // Checked before the alert: a plaintext reply can happen to parse as an "alert" record header.
+        if (received.First.Count > 0 && !LooksLikeTls(received.First))
+        {
+            return (ProbeFailure.NotTls, "the server's reply is not TLS: \"" + Preview(received.First) + "\"");
+        }
+        if (client.AlertReceived is { } alert)
+        {
+            return (client.Certificates.Count == 0 ? ProbeFailure.ServerAlert : ProbeFailure.ProtocolError, $"the server sent alert {alert}");
+        }
+        if (deadlinePassed)
+        {
+            return received.First.Count == 0
+                ? (ProbeFailure.NoAnswer, $"no answer within {timeout.TotalSeconds:0.#} s")
+                : (ProbeFailure.StalledAfterAnswer, $"the server stopped answering (no complete flight within {timeout.TotalSeconds:0.#} s)");
+        }
+        // BouncyCastle reports an end of stream during the handshake as handshake_failure: with no byte received,
+        // that is the server hanging up on the ClientHello.
+        if (received.First.Count == 0)
+        {
+            return (ProbeFailure.ClosedWithoutAnswer, "the server closed the connection without answering the ClientHello");
+        }
+        if (client.ServerVersion is not null && client.Certificates.Count == 0 && e is TlsFatalAlert { AlertDescription: AlertDescription.unexpected_message })
+        {
+            return (ProbeFailure.NoCertificate, Describe(e, client));
+        }
+        return (ProbeFailure.ProtocolError, Describe(e, client));
+    }
+
+    /*
+     * struct {
+     *     ContentType type;                 // 20..24 (change_cipher_spec .. heartbeat)
+     *     ProtocolVersion legacy_record_version;   // major 3
+     *     uint16 length;
+     * } TLSPlaintext;                            (RFC 8446 section 5.1)
+     */
+    private const byte FirstContentType = 20;
+    private const byte LastContentType = 24;
+    private const byte RecordVersionMajor = 3;
+
+    /// <summary>True when the first bytes can begin a TLS record; with one byte only the content type is judged.</summary>
+    public static bool LooksLikeTls(IReadOnlyList<byte> first) =>
+        first.Count == 0
+        || (first[0] is >= FirstContentType and <= LastContentType && (first.Count < 2 || first[1] == RecordVersionMajor));
+
+    /// <summary>Printable ASCII as is, anything else as a dot, cut at the first line break.</summary>
+    public static string Preview(IReadOnlyList<byte> bytes)
+    {
+        var sb = new StringBuilder(bytes.Count);
+        foreach (var b in bytes)
+        {
+            if (b is (byte)'\r' or (byte)'\n')
+            {
+                break;
+            }
+            sb.Append(b is >= 0x20 and < 0x7F ? (char)b : '.');
+        }
+        return sb.ToString();
     }
 
     // Clients send no SNI for an IP address literal (RFC 6066 section 3).
@@ -136,6 +250,55 @@ public static class ServerProbe
         return inner is TlsFatalAlert fatal
             ? $"TLS error: {AlertDescription.GetText(fatal.AlertDescription)}{(fatal.InnerException is { } cause ? ": " + cause.Message : "")}"
             : $"{inner.GetType().Name}: {inner.Message}";
+    }
+
+    /// <summary>Passes reads through and keeps a copy of the first bytes the server sent.</summary>
+    private sealed class FirstBytesStream(Stream inner, int keep) : Stream
+    {
+        private readonly List<byte> _first = new(keep);
+
+        public IReadOnlyList<byte> First
+        {
+            get
+            {
+                lock (_first)
+                {
+                    return _first.ToArray();
+                }
+            }
+        }
+
+        public override int Read(byte[] buffer, int offset, int count)
+        {
+            var n = inner.Read(buffer, offset, count);
+            lock (_first)
+            {
+                for (var i = 0; i < n && _first.Count < keep; i++)
+                {
+                    _first.Add(buffer[offset + i]);
+                }
+            }
+            return n;
+        }
+
+        public override void Write(byte[] buffer, int offset, int count) => inner.Write(buffer, offset, count);
+        public override void Flush() => inner.Flush();
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => true;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                inner.Dispose();
+            }
+            base.Dispose(disposing);
+        }
     }
 
     /// <summary>Exposes whether a CertificateRequest arrived (BouncyCastle keeps it in a protected field).</summary>
@@ -175,6 +338,7 @@ public static class ServerProbe
         public ProtocolVersion? ServerVersion { get; private set; }
         public int? SelectedCipherSuite { get; private set; }
         public string? AlertReceived { get; private set; }
+        public byte? AlertDescriptionReceived { get; private set; }
         public bool CertificateRequested { get; private set; }
 
         /// <summary>Set just before the probe throws to hang up; the exception that follows is not an error.</summary>
@@ -209,7 +373,11 @@ public static class ServerProbe
         public override void NotifyAlertReceived(short alertLevel, short alertDescription)
         {
             base.NotifyAlertReceived(alertLevel, alertDescription);
-            AlertReceived ??= AlertDescription.GetText(alertDescription);
+            if (AlertReceived is null)
+            {
+                AlertReceived = AlertDescription.GetText(alertDescription);
+                AlertDescriptionReceived = (byte)alertDescription;
+            }
         }
 
         public override TlsAuthentication GetAuthentication() => new ChainRecorder(this);

@@ -9,15 +9,43 @@ namespace PcapTls.Probe.Tests;
 /// <summary>An <c>openssl s_server</c> on a free loopback port, stopped (by its own process id) on dispose.</summary>
 internal sealed class OpenSslServer : IDisposable
 {
-    private readonly Process _process;
+    private Process _process;
     private readonly StringBuilder _output = new();
     private readonly TaskCompletionSource _accepting = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public int Port { get; }
 
+    /// <summary>How many ports to try when s_server cannot bind (another test or process holds the port).</summary>
+    private const int BindAttempts = 5;
+
     public OpenSslServer(string openssl, params string[] arguments)
     {
-        Port = FreePort();
+        for (var attempt = 1; ; attempt++)
+        {
+            Port = LoopbackPorts.Next();
+            _process = Start(openssl, Port, arguments);
+            // s_server prints ACCEPT once it listens; without it the probe could race the bind.
+            var exited = _process.WaitForExitAsync();
+            var first = Task.WhenAny(_accepting.Task, exited, Task.Delay(TimeSpan.FromSeconds(30))).Result;
+            if (first == _accepting.Task)
+            {
+                return;
+            }
+            if (first != exited || attempt == BindAttempts || !Output.Contains("bind", StringComparison.OrdinalIgnoreCase))
+            {
+                Dispose();
+                Assert.Fail("openssl s_server did not start: " + Output);
+            }
+            _process.Dispose();
+            lock (_output)
+            {
+                _output.Clear();
+            }
+        }
+    }
+
+    private Process Start(string openssl, int port, string[] arguments)
+    {
         var psi = new ProcessStartInfo(openssl)
         {
             RedirectStandardInput = true,
@@ -25,21 +53,17 @@ internal sealed class OpenSslServer : IDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var a in (string[])["s_server", "-accept", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "-naccept", "1", .. arguments])
+        // Loopback only; stdin stays open (s_server quits on end of input).
+        foreach (var a in (string[])["s_server", "-accept", "127.0.0.1:" + port.ToString(System.Globalization.CultureInfo.InvariantCulture), "-naccept", "1", .. arguments])
         {
             psi.ArgumentList.Add(a);
         }
-        _process = Process.Start(psi)!;
-        _process.OutputDataReceived += OnLine;
-        _process.ErrorDataReceived += OnLine;
-        _process.BeginOutputReadLine();
-        _process.BeginErrorReadLine();
-        // s_server prints ACCEPT once it listens; without it the probe could race the bind.
-        if (!_accepting.Task.Wait(TimeSpan.FromSeconds(30)))
-        {
-            Dispose();
-            Assert.Fail("openssl s_server did not start: " + Output);
-        }
+        var process = Process.Start(psi)!;
+        process.OutputDataReceived += OnLine;
+        process.ErrorDataReceived += OnLine;
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return process;
     }
 
     public string Output
@@ -91,11 +115,47 @@ internal sealed class OpenSslServer : IDisposable
         }
     }
 
-    internal static int FreePort()
+    /// <summary>A loopback port nobody listens on (from the probe tests' range).</summary>
+    internal static int FreePort() => LoopbackPorts.Next();
+}
+
+/// <summary>
+/// Ports for the probe tests' servers: 24000-24999, a range no other test project uses, handed out in turn so
+/// parallel tests never share one; a port found in use (bind fails) is skipped.
+/// </summary>
+internal static class LoopbackPorts
+{
+    public const int First = 24000;
+    public const int Last = 24999;
+    // Started at a per-process offset so two test runs at once (a developer and CI) rarely collide.
+    private static int _next = First + (Environment.ProcessId % 50 * 20) - 1;
+
+    public static int Next()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        for (var tries = 0; tries <= Last - First; tries++)
+        {
+            var port = First + ((Interlocked.Increment(ref _next) - First) % (Last - First + 1));
+            if (IsFree(port))
+            {
+                return port;
+            }
+        }
+        Assert.Inconclusive($"skipped: no free port in {First}-{Last}");
+        return 0;
+    }
+
+    private static bool IsFree(int port)
+    {
+        try
+        {
+            using var listener = new TcpListener(IPAddress.Loopback, port);
+            listener.Start();
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
     }
 }
 

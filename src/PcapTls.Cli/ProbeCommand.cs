@@ -1,0 +1,158 @@
+using System.CommandLine;
+using System.Globalization;
+using PcapTls.Probe;
+using PcapTls.Validation;
+
+namespace PcapTls.Cli;
+
+/// <summary>
+/// <c>pcaptls probe HOST:PORT</c>: connects like the client would, records the chain the server sends, hangs up
+/// before the handshake completes, and validates the chain with the same rules as <c>analyze</c>.
+/// Exit codes: 0 trusted, 1 not trusted (or no chain), 3 no connection or no answer (one line on stderr).
+/// </summary>
+internal static class ProbeCommand
+{
+    private static readonly Argument<string> TargetArgument = new("target")
+    {
+        Description = "The server as HOST:PORT (an IPv6 address as [ADDRESS]:PORT).",
+    };
+
+    private static readonly Option<string?> SniOption = new("--sni")
+    {
+        Description = "The server name to send (default: --host, else HOST; none for an IP address).",
+    };
+
+    private static readonly Option<bool> Tls12Option = new("--tls1.2")
+    {
+        Description = "Offer TLS 1.2 only.",
+    };
+
+    private static readonly Option<bool> Tls13Option = new("--tls1.3")
+    {
+        Description = "Offer TLS 1.3 only (default: TLS 1.3 and 1.2, as a current client).",
+    };
+
+    private static readonly Option<string> TimeoutOption = new("--timeout")
+    {
+        Description = "Give up after this long: 10s (default), 500ms, 1m, or plain seconds.",
+        DefaultValueFactory = _ => "10s",
+    };
+
+    // Its own --format: a probe report has no CSV form (analyze's option lists csv).
+    private static readonly Option<string> FormatOption = new("--format", "-f")
+    {
+        Description = "Output format: console (default) or json.",
+        DefaultValueFactory = _ => "console",
+    };
+
+    /// <summary>The longest --timeout accepted: a probe that waits longer is a mistake in the unit.</summary>
+    private const int MaxTimeoutSeconds = 600;
+
+    public static Command Create(TextWriter stdout, TextWriter stderr)
+    {
+        var command = new Command("probe", "Connect to a server like the client would, record the certificate chain it sends (never completing the handshake), and explain whether the client would trust it.");
+        command.Arguments.Add(TargetArgument);
+        command.Options.Add(SniOption);
+        command.Options.Add(Tls12Option);
+        command.Options.Add(Tls13Option);
+        CommonOptions.AddValidationOptions(command);
+        command.Options.Add(TimeoutOption);
+        command.Options.Add(FormatOption);
+        command.SetAction(parse => Run(parse, stdout, stderr));
+        return command;
+    }
+
+    private static int Run(ParseResult parse, TextWriter stdout, TextWriter stderr)
+    {
+        if (!ProbeTarget.TryParse(parse.GetValue(TargetArgument), out var target, out var targetError))
+        {
+            throw new UserErrorException(ExitCode.Usage, targetError);
+        }
+        var tls12 = parse.GetValue(Tls12Option);
+        var tls13 = parse.GetValue(Tls13Option);
+        if (tls12 && tls13)
+        {
+            throw new UserErrorException(ExitCode.Usage, "--tls1.2 and --tls1.3 exclude each other (give neither to offer both)");
+        }
+        var json = (parse.GetValue(FormatOption) ?? "console").ToLowerInvariant() switch
+        {
+            "console" or "text" => false,
+            "json" => true,
+            var f => throw new UserErrorException(ExitCode.Usage, $"--format must be console or json, not '{f}'"),
+        };
+        var timeout = ParseTimeout(parse.GetValue(TimeoutOption) ?? "10s");
+        var (profile, partial) = CommonOptions.ParseClient(parse);
+        var store = CommonOptions.LoadTrustStore(parse, stderr);
+        if (store is null)
+        {
+            try
+            {
+                store = TrustStore.SystemRoots();
+            }
+            catch (TrustStoreException e)
+            {
+                throw new UserErrorException(ExitCode.InputError, e.Message + "; give the client's truststore with --truststore", e);
+            }
+        }
+        var options = new ProbeOptions
+        {
+            Sni = parse.GetValue(SniOption),
+            Versions = tls12 ? TlsVersionChoice.Tls12 : tls13 ? TlsVersionChoice.Tls13 : TlsVersionChoice.Any,
+            Timeout = timeout,
+            TrustStore = store,
+            HostName = parse.GetValue(CommonOptions.Host),
+            At = CommonOptions.ParseAt(parse),
+            Profile = profile,
+            AllowPartialChain = partial,
+        };
+
+        using var cancel = new CancellationTokenSource();
+        ConsoleCancelEventHandler onCancel = (_, e) =>
+        {
+            e.Cancel = true;
+            cancel.Cancel();
+        };
+        Console.CancelKeyPress += onCancel;
+        ProbeDiagnosisResult result;
+        try
+        {
+            result = ProbeDiagnosis.RunAsync(target, options, cancel.Token).GetAwaiter().GetResult();
+        }
+        finally
+        {
+            Console.CancelKeyPress -= onCancel;
+        }
+
+        if (result.Outcome == ProbeOutcome.Unreachable)
+        {
+            var cause = result.Findings.Count > 0 ? result.Findings[0].Code.ToCode() + ": " : "";
+            throw new UserErrorException(ExitCode.InputError, $"probe {target}: {cause}{result.Probe.Error}");
+        }
+        if (json)
+        {
+            ProbeReport.WriteJson(result, stdout);
+        }
+        else
+        {
+            ProbeReport.WriteConsole(result, stdout);
+        }
+        stdout.Flush();
+        return (int)(result.Outcome == ProbeOutcome.Trusted ? ExitCode.Ok : ExitCode.NotTrusted);
+    }
+
+    /// <summary>"10s", "500ms", "2m", or a plain number of seconds.</summary>
+    internal static TimeSpan ParseTimeout(string text)
+    {
+        var t = text.Trim().ToLowerInvariant();
+        var (number, scale) = t.EndsWith("ms", StringComparison.Ordinal) ? (t[..^2], 0.001)
+            : t.EndsWith('s') ? (t[..^1], 1.0)
+            : t.EndsWith('m') ? (t[..^1], 60.0)
+            : (t, 1.0);
+        if (!double.TryParse(number, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var value) || value * scale < 0.001
+            || value * scale > MaxTimeoutSeconds)
+        {
+            throw new UserErrorException(ExitCode.Usage, $"--timeout: '{text}' is not a duration between 1ms and {MaxTimeoutSeconds}s (e.g. 10s, 500ms)");
+        }
+        return TimeSpan.FromSeconds(value * scale);
+    }
+}

@@ -1,0 +1,281 @@
+using System.Globalization;
+using System.Net;
+using PcapTls.Tls;
+using PcapTls.Validation;
+
+namespace PcapTls.Probe;
+
+/// <summary>The server to probe: a host name or IP literal and a TCP port.</summary>
+public sealed record ProbeTarget(string Host, int Port)
+{
+    /// <summary>"host:port", "1.2.3.4:443", "[::1]:443"; the port is required (a probe has no scheme to guess it from).</summary>
+    public static bool TryParse(string? text, out ProbeTarget target, out string error)
+    {
+        target = new ProbeTarget("", 0);
+        error = "";
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            error = "the target is empty; expected HOST:PORT";
+            return false;
+        }
+        string host;
+        string portText;
+        if (text.StartsWith('['))
+        {
+            var close = text.IndexOf(']', StringComparison.Ordinal);
+            if (close < 0 || close + 1 >= text.Length || text[close + 1] != ':')
+            {
+                error = $"'{text}' is not [IPV6]:PORT";
+                return false;
+            }
+            host = text[1..close];
+            portText = text[(close + 2)..];
+        }
+        else
+        {
+            var colon = text.LastIndexOf(':');
+            if (colon <= 0 || text.IndexOf(':', StringComparison.Ordinal) != colon)
+            {
+                error = colon > 0 ? $"'{text}': write an IPv6 address as [ADDRESS]:PORT" : $"'{text}' has no port; expected HOST:PORT";
+                return false;
+            }
+            host = text[..colon];
+            portText = text[(colon + 1)..];
+        }
+        if (!int.TryParse(portText, NumberStyles.None, CultureInfo.InvariantCulture, out var port) || port is < 1 or > 65535)
+        {
+            error = $"'{portText}' is not a TCP port (1-65535)";
+            return false;
+        }
+        if (host.Length == 0)
+        {
+            error = $"'{text}' has no host";
+            return false;
+        }
+        target = new ProbeTarget(host, port);
+        return true;
+    }
+
+    public bool IsIpLiteral => IPAddress.TryParse(Host, out _);
+
+    public override string ToString() => Host.Contains(':', StringComparison.Ordinal) ? $"[{Host}]:{Port}" : $"{Host}:{Port}";
+}
+
+/// <summary>How to probe and how to judge what the server sent.</summary>
+public sealed record ProbeOptions
+{
+    public const int DefaultTimeoutSeconds = 10;
+
+    /// <summary>The server name to send; null = the host name (when it is a DNS name), else the target's host (when it is not an IP literal).</summary>
+    public string? Sni { get; init; }
+    public TlsVersionChoice Versions { get; init; } = TlsVersionChoice.Any;
+    public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(DefaultTimeoutSeconds);
+    /// <summary>The client's truststore; null = the system roots.</summary>
+    public TrustStore? TrustStore { get; init; }
+    /// <summary>The host name the client checks; null = the SNI, else the target's host.</summary>
+    public string? HostName { get; init; }
+    /// <summary>Validate at this instant instead of now.</summary>
+    public DateTimeOffset? At { get; init; }
+    public ClientProfile Profile { get; init; } = ClientProfile.Java;
+    /// <summary>OpenSSL profile only: partial chains allowed (curl).</summary>
+    public bool AllowPartialChain { get; init; }
+    /// <summary>Where "now" comes from when <see cref="At"/> is not given.</summary>
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+}
+
+/// <summary>Where the host name that was checked came from.</summary>
+public enum HostNameSource
+{
+    /// <summary>Given explicitly (--host).</summary>
+    Given,
+    /// <summary>The server name sent (--sni).</summary>
+    Sni,
+    /// <summary>The host part of HOST:PORT.</summary>
+    Target,
+}
+
+/// <summary>The end state of a probe, which decides the CLI's exit code.</summary>
+public enum ProbeOutcome
+{
+    /// <summary>The chain was recorded and the client would trust it.</summary>
+    Trusted,
+    /// <summary>The chain was recorded and the client would refuse it (see the findings).</summary>
+    NotTrusted,
+    /// <summary>The server answered but sent no usable chain: it refused the ClientHello, is not TLS, closed, ...</summary>
+    NoChain,
+    /// <summary>No connection, or no answer at all within the timeout.</summary>
+    Unreachable,
+}
+
+/// <summary>What <see cref="ProbeDiagnosis.RunAsync"/> found: what the server sent, the verdict on its chain and the causes.</summary>
+public sealed record ProbeDiagnosisResult
+{
+    public required ProbeTarget Target { get; init; }
+    /// <summary>The server name sent in the ClientHello, or null (none: the target is an IP literal).</summary>
+    public string? Sni { get; init; }
+    public required string HostName { get; init; }
+    public HostNameSource HostNameSource { get; init; }
+    public TlsVersionChoice Versions { get; init; }
+    public required ProbeResult Probe { get; init; }
+    public ProbeOutcome Outcome { get; init; }
+    /// <summary>The certificates as sent, parsed (unparsable ones keep their DER and a parse error).</summary>
+    public IReadOnlyList<CertificateInfo> Chain { get; init; } = [];
+    /// <summary>The validation core's decision on the chain; null when no chain was received.</summary>
+    public ChainVerdict? Verdict { get; init; }
+    /// <summary>The causes, most important first: the verdict's findings, or why there is no chain.</summary>
+    public IReadOnlyList<Finding> Findings { get; init; } = [];
+    /// <summary>Remarks that are not causes (a CertificateRequest, the hang-up).</summary>
+    public IReadOnlyList<string> Notes { get; init; } = [];
+    public required string TrustStoreSource { get; init; }
+    public int TrustStoreEntries { get; init; }
+    public ClientProfile Profile { get; init; }
+    public bool AllowPartialChain { get; init; }
+    public DateTimeOffset ValidatedAt { get; init; }
+
+    /// <summary>The distinct cause codes, in the order of <see cref="Findings"/>.</summary>
+    public IReadOnlyList<CauseCode> CauseCodes => Findings.Select(f => f.Code).Distinct().ToList();
+
+    /// <summary>"TLS_AES_256_GCM_SHA384", or null when no ServerHello arrived.</summary>
+    public string? CipherSuiteName => Probe.CipherSuite is { } c ? TlsNames.CipherSuite((ushort)c) : null;
+}
+
+/// <summary>
+/// <c>pcaptls probe</c> as a library: probes a server with <see cref="ServerProbe"/> (which never completes a
+/// handshake), then runs the server's chain through the same validation as a captured chain. Reused by
+/// <c>analyze --probe</c> for handshakes whose chain was not visible.
+/// </summary>
+public static class ProbeDiagnosis
+{
+    public static async Task<ProbeDiagnosisResult> RunAsync(ProbeTarget target, ProbeOptions options, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        ArgumentNullException.ThrowIfNull(options);
+        // Loaded before connecting: a missing system bundle is an input error, not something to find after the probe.
+        var store = options.TrustStore ?? TrustStore.SystemRoots();
+        var sni = EffectiveSni(target, options);
+        var probe = await ServerProbe.ProbeAsync(target.Host, target.Port, sni, options.Versions, options.Timeout, cancellationToken).ConfigureAwait(false);
+        return Diagnose(target, options with { TrustStore = store }, probe);
+    }
+
+    /// <summary>The server name the probe sends: --sni, else the host name, else the target's host; never an IP literal (RFC 6066 section 3).</summary>
+    public static string? EffectiveSni(ProbeTarget target, ProbeOptions options)
+    {
+        if (options.Sni is { Length: > 0 } sni)
+        {
+            return sni;
+        }
+        foreach (var candidate in (string?[])[options.HostName, target.Host])
+        {
+            if (candidate is { Length: > 0 } && !IPAddress.TryParse(candidate, out _))
+            {
+                return candidate;
+            }
+        }
+        return null;
+    }
+
+    /// <summary>Judges a probe that already ran (no network): the verdict on its chain, or why there is none.</summary>
+    public static ProbeDiagnosisResult Diagnose(ProbeTarget target, ProbeOptions options, ProbeResult probe)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(probe);
+        if (probe.Failure == ProbeFailure.Cancelled)
+        {
+            throw new OperationCanceledException("the probe was cancelled");
+        }
+        var store = options.TrustStore ?? TrustStore.SystemRoots();
+        var sni = EffectiveSni(target, options);
+        var (host, source) = options.HostName is { Length: > 0 } h ? (h, HostNameSource.Given)
+            : options.Sni is { Length: > 0 } s ? (s, HostNameSource.Sni)
+            : (target.Host, HostNameSource.Target);
+        var at = options.At ?? options.Time.GetUtcNow();
+        var notes = new List<string>();
+        if (probe.CertificateRequested)
+        {
+            notes.Add("certificateRequested: the server asks for a client certificate (CertificateRequest). A client without one fails with client-certificate-missing if the server requires it; the probe cannot tell required from optional.");
+        }
+
+        var result = new ProbeDiagnosisResult
+        {
+            Target = target,
+            Sni = sni,
+            HostName = host,
+            HostNameSource = source,
+            Versions = options.Versions,
+            Probe = probe,
+            TrustStoreSource = store.Source,
+            TrustStoreEntries = store.Entries.Count,
+            Profile = options.Profile,
+            AllowPartialChain = options.AllowPartialChain,
+            ValidatedAt = at,
+        };
+
+        if (probe.Failure != ProbeFailure.None || probe.ServerCertificates.Count == 0)
+        {
+            var finding = NoChainFinding(target, sni, options, probe);
+            return result with
+            {
+                Outcome = probe.Failure is ProbeFailure.ConnectFailed or ProbeFailure.ConnectTimeout or ProbeFailure.NoAnswer
+                    ? ProbeOutcome.Unreachable : ProbeOutcome.NoChain,
+                Findings = [finding],
+                Notes = notes,
+            };
+        }
+
+        notes.Add("The probe hung up (user_canceled) before its Finished: no connection was completed and nothing was trusted or sent beyond the ClientHello.");
+        var verdict = ChainValidator.Validate(new ValidationRequest(probe.ServerCertificates, store, host, at, options.Profile)
+        {
+            TlsVersion = probe.NegotiatedVersionWire,
+            AllowPartialChain = options.AllowPartialChain,
+        });
+        return result with
+        {
+            Outcome = verdict.Trusted ? ProbeOutcome.Trusted : ProbeOutcome.NotTrusted,
+            Chain = verdict.Sent,
+            Verdict = verdict,
+            Findings = verdict.Findings,
+            Notes = notes,
+        };
+    }
+
+    private static Finding NoChainFinding(ProbeTarget target, string? sni, ProbeOptions options, ProbeResult probe)
+    {
+        var offered = options.Versions switch
+        {
+            TlsVersionChoice.Tls12 => "TLS 1.2 only",
+            TlsVersionChoice.Tls13 => "TLS 1.3 only",
+            _ => "TLS 1.3 and 1.2",
+        };
+        var hello = $"ClientHello to {target} offering {offered}, SNI {sni ?? "(none)"}";
+        const string CheckBackend = "Check that the server is up and listening for TLS on this port, and that no firewall or load balancer drops the connection.";
+        return probe.Failure switch
+        {
+            ProbeFailure.ConnectFailed or ProbeFailure.ConnectTimeout => new Finding(CauseCode.NoServerResponse,
+                "No TCP connection to the server", probe.Error ?? "connect failed", CheckBackend, Certainty.High),
+            ProbeFailure.NoAnswer => new Finding(CauseCode.NoServerResponse,
+                "The server accepted the connection but did not answer the ClientHello", $"{hello}; {probe.Error}", CheckBackend, Certainty.High),
+            ProbeFailure.ClosedWithoutAnswer => new Finding(CauseCode.NoServerResponse,
+                "The server closed the connection without answering the ClientHello", $"{hello}; {probe.Error}",
+                "Look at the server's logs: it dropped the ClientHello without an alert (an SNI it does not serve, a TLS-terminating proxy with no backend, ...). " + CheckBackend, Certainty.High),
+            ProbeFailure.StalledAfterAnswer => new Finding(CauseCode.NoServerResponse,
+                "The server stopped answering in the middle of the handshake", $"{hello}; {probe.Error}",
+                "Look for a middlebox that drops large packets (MTU) or a server that stalls; capture the traffic to see where it stops.", Certainty.Medium),
+            ProbeFailure.ServerAlert => new Finding(CauseCode.ServerRejectedHello,
+                $"The server rejected the ClientHello ({probe.Alert})",
+                $"{hello}; server alert {probe.Alert}{(probe.NegotiatedVersion.Length > 0 ? $" after a ServerHello for {probe.NegotiatedVersion}" : " before any ServerHello")}",
+                "Make the client and server share a protocol version and a cipher suite (Java: jdk.tls.client.protocols / https.protocols, Apigee: <SSLInfo><Protocols>/<Ciphers>); try --tls1.2 or --tls1.3 to see which the server accepts.",
+                Certainty.High),
+            ProbeFailure.NotTls => new Finding(CauseCode.NotTls,
+                "The server does not speak TLS on this port",
+                $"{hello}; the server answered in plaintext: \"{ServerProbe.Preview(probe.FirstServerBytes)}\"",
+                "Point the client at the server's TLS port (or enable TLS on the server); for Apigee, check the scheme and port in the TargetEndpoint <URL>.",
+                Certainty.High),
+            _ => new Finding(CauseCode.CertificateNotVisible,
+                "The probe could not read the server's certificate",
+                $"{hello}; {(probe.NegotiatedVersion.Length > 0 ? $"ServerHello {probe.NegotiatedVersion}, " : "")}{probe.Error ?? "no Certificate message"}",
+                "Capture the client's own handshake with a key log (pcaptls analyze --keylog) to see the chain it receives.",
+                Certainty.Low),
+        };
+    }
+}
