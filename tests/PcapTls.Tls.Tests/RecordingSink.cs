@@ -20,6 +20,9 @@ internal sealed class RecordingSink : ITlsEventSink
 
     private bool lastMessageDecrypted;
 
+    /// <summary>Called from OnServerHello, as the analysis layer installs a decryptor there (during the Feed).</summary>
+    public Action<ServerHelloInfo>? ServerHelloHook { get; set; }
+
     public void OnRecord(int side, TlsContentType type, ushort version, int length, TlsPosition position)
     {
         Records.Add((side, type, length));
@@ -35,6 +38,7 @@ internal sealed class RecordingSink : ITlsEventSink
     public void OnServerHello(int side, ServerHelloInfo hello, TlsPosition position)
     {
         ServerHellos.Add((side, hello));
+        ServerHelloHook?.Invoke(hello);
         Lines.Add($"{side} server_hello {TlsNames.Version(hello.NegotiatedVersion)} {TlsNames.CipherSuite(hello.CipherSuite)}{(hello.IsHelloRetryRequest ? " hrr" : "")}");
     }
 
