@@ -23,6 +23,9 @@ public sealed class CaptureFileReader
     /// large; anything beyond this is corruption.</summary>
     public const int MaxBlockLength = 16 << 20;
 
+    /// <summary>How far past a corrupt record the reader looks for the next plausible one before giving up.</summary>
+    public const int ResyncWindow = 1 << 20;
+
     private const int PcapFileHeaderLength = 24;
     private const int PcapRecordHeaderLength = 16;
     private const int PcapNgMinBlockLength = 12;
@@ -286,6 +289,8 @@ public sealed class CaptureFileReader
         var big = header.BigEndian;
         var fractionToNanos = header.Nano ? 1L : 1000L;
         var linkType = header.LinkType;
+        var fractionLimit = header.Nano ? 1_000_000_000u : 1_000_000u;
+        long lastSeconds = -1;
 
         while (true)
         {
@@ -307,8 +312,10 @@ public sealed class CaptureFileReader
             var included = ReadU32(span[8..], big);
             if (included > MaxCapturedLength)
             {
-                sink.Report(PacketCount + 1, CaptureAnomalyKind.RecordLengthInvalid,
-                    $"record length {included} exceeds {MaxCapturedLength}: the file is corrupt from here on; reading stopped");
+                if (TryResyncPcap(src, big, fractionLimit, lastSeconds, sink, included))
+                {
+                    continue;
+                }
                 return;
             }
             var recordLength = PcapRecordHeaderLength + (int)included;
@@ -327,9 +334,64 @@ public sealed class CaptureFileReader
             var fraction = ReadU32(span[4..], big);
             var original = ReadU32(span[12..], big);
             var ts = unchecked((long)seconds * 1_000_000_000L + fraction * fractionToNanos);
+            lastSeconds = seconds;
             Deliver(handler, ts, linkType, span.Slice(PcapRecordHeaderLength, (int)included), original, 0);
             src.Advance(recordLength);
         }
+    }
+
+    /// <summary>After an impossible record length, looks ahead (at most <see cref="ResyncWindow"/> bytes) for a
+    /// record header that is plausible and followed by another plausible one (or the end of the file), and
+    /// continues there. Classic pcap has no markers, so this is a heuristic; what was skipped is reported.</summary>
+    private bool TryResyncPcap(ChunkedSource src, bool big, uint fractionLimit, long lastSeconds, AnomalyReporter sink, uint badLength)
+    {
+        src.Ensure(ResyncWindow);
+        var span = src.Available;
+        var limit = Math.Min(span.Length, ResyncWindow);
+        for (var offset = 1; offset + PcapRecordHeaderLength <= limit; offset++)
+        {
+            var candidate = span[offset..];
+            if (!IsPlausiblePcapRecord(candidate, big, fractionLimit, lastSeconds, out var length))
+            {
+                continue;
+            }
+            var atEnd = candidate.Length == length && src.AtEnd;
+            if (atEnd || IsPlausiblePcapRecord(candidate[Math.Min(length, candidate.Length)..], big, fractionLimit, lastSeconds, out _))
+            {
+                src.Advance(offset);
+                sink.Report(PacketCount + 1, CaptureAnomalyKind.RecordLengthInvalid,
+                    $"record length {badLength} is impossible (more than {MaxCapturedLength}): {offset} corrupt bytes skipped to the next plausible record");
+                return true;
+            }
+        }
+        sink.Report(PacketCount + 1, CaptureAnomalyKind.RecordLengthInvalid,
+            $"record length {badLength} is impossible (more than {MaxCapturedLength}) and no plausible record follows within {ResyncWindow / 1024} KiB; reading stopped");
+        return false;
+    }
+
+    private static bool IsPlausiblePcapRecord(ReadOnlySpan<byte> h, bool big, uint fractionLimit, long lastSeconds, out int recordLength)
+    {
+        const long maxClockJumpSeconds = 86_400;
+        const uint maxOriginalLength = 16 << 20;
+        recordLength = 0;
+        if (h.Length < PcapRecordHeaderLength)
+        {
+            return false;
+        }
+        var seconds = ReadU32(h, big);
+        var fraction = ReadU32(h[4..], big);
+        var included = ReadU32(h[8..], big);
+        var original = ReadU32(h[12..], big);
+        if (included == 0 || included > MaxCapturedLength || original < included || original > maxOriginalLength || fraction >= fractionLimit)
+        {
+            return false;
+        }
+        if (lastSeconds >= 0 && Math.Abs(seconds - lastSeconds) > maxClockJumpSeconds)
+        {
+            return false;
+        }
+        recordLength = PcapRecordHeaderLength + (int)included;
+        return h.Length >= recordLength;
     }
 
     // ---- pcapng -------------------------------------------------------------------------------------------
@@ -465,8 +527,10 @@ public sealed class CaptureFileReader
             var length = ReadU32(span[4..], big);
             if (length < PcapNgMinBlockLength || length % 4 != 0 || length > MaxBlockLength)
             {
-                sink.Report(PacketCount + 1, CaptureAnomalyKind.RecordLengthInvalid,
-                    $"pcapng block (type 0x{type:X8}) with invalid length {length}: the file is corrupt from here on; reading stopped");
+                if (TryResyncPcapNg(src, ref big, sink, type, length))
+                {
+                    continue;
+                }
                 return;
             }
             if (span.Length < length)
@@ -606,6 +670,48 @@ public sealed class CaptureFileReader
         }
     }
 
+    /// <summary>After an impossible block length, looks ahead (4-byte steps, at most <see cref="ResyncWindow"/>
+    /// bytes) for a block of a known type whose leading and trailing lengths agree, and continues there.</summary>
+    private bool TryResyncPcapNg(ChunkedSource src, ref bool big, AnomalyReporter sink, uint badType, uint badLength)
+    {
+        src.Ensure(ResyncWindow);
+        var span = src.Available;
+        var limit = Math.Min(span.Length, ResyncWindow);
+        for (var offset = 4; offset + PcapNgMinBlockLength <= limit; offset += 4)
+        {
+            var candidate = span[offset..];
+            var candidateBig = big;
+            var type = ReadU32(candidate, candidateBig);
+            if (type == PcapNgBlockType.SectionHeader && !TryByteOrder(candidate, out candidateBig))
+            {
+                continue;
+            }
+            if (!IsKnownBlockType(type))
+            {
+                continue;
+            }
+            var length = ReadU32(candidate[4..], candidateBig);
+            if (length < PcapNgMinBlockLength || length % 4 != 0 || length > candidate.Length ||
+                ReadU32(candidate[((int)length - BlockTrailerLength)..], candidateBig) != length)
+            {
+                continue;
+            }
+            src.Advance(offset);
+            big = candidateBig;
+            sink.Report(PacketCount + 1, CaptureAnomalyKind.RecordLengthInvalid,
+                $"pcapng block (type 0x{badType:X8}) with impossible length {badLength}: {offset} corrupt bytes skipped to the next valid block");
+            return true;
+        }
+        sink.Report(PacketCount + 1, CaptureAnomalyKind.RecordLengthInvalid,
+            $"pcapng block (type 0x{badType:X8}) with impossible length {badLength} and no valid block within {ResyncWindow / 1024} KiB; reading stopped");
+        return false;
+    }
+
+    private static bool IsKnownBlockType(uint type) => type is PcapNgBlockType.SectionHeader or PcapNgBlockType.InterfaceDescription
+        or PcapNgBlockType.ObsoletePacket or PcapNgBlockType.SimplePacket or PcapNgBlockType.EnhancedPacket
+        or 0x00000004 /* name resolution */ or 0x00000005 /* interface statistics */ or 0x0000000A /* decryption secrets */
+        or 0x00000BAD or 0x40000BAD /* custom */;
+
     /*
      * Interface Description Block body:
      *   0  LinkType (16), Reserved (16)
@@ -699,6 +805,9 @@ public sealed class CaptureFileReader
         private bool _eof;
 
         public ReadOnlySpan<byte> Available => _buffer.AsSpan(_start, _end - _start);
+
+        /// <summary>The stream has no more bytes than <see cref="Available"/>.</summary>
+        public bool AtEnd => _eof;
 
         public void Advance(int count) => _start += count;
 

@@ -108,6 +108,22 @@ public sealed class CaptureFileReaderTests
     }
 
     [TestMethod]
+    public void ReadingResynchronizesAfterACorruptRecordHeader()
+    {
+        var good = Pcap(false, false, 1, (100, 0, A, 60));
+        var bytes = new Bytes(false).Raw(good)
+            .U32(100).U32(1).U32(0x7FFF0000).U32(60).Raw(new byte[37])   // a header whose length is garbage, 37 bytes of debris
+            .U32(101).U32(2).U32(60).U32(60).Raw(A)                      // the next plausible record
+            .U32(102).U32(3).U32(1514).U32(1514).Raw(B)
+            .ToArray();
+        var h = RecordingHandler.ReadAll(Temp(bytes));
+        CollectionAssert.AreEqual(new long[] { 100_000_000_000, 101_000_002_000, 102_000_003_000 }, h.Packets.Select(p => p.Ts).ToArray());
+        var anomaly = h.Anomalies.Single();
+        Assert.AreEqual((CaptureAnomalyKind.RecordLengthInvalid, 2L), (anomaly.Kind, anomaly.PacketNumber));
+        StringAssert.Contains(anomaly.Detail, "53 corrupt bytes skipped");
+    }
+
+    [TestMethod]
     public void ReadsAcrossManyBufferRefills()
     {
         // 6000 frames of 1514 bytes: about 9 MB, more than two read buffers, records straddle the refills.
@@ -265,13 +281,12 @@ public sealed class CaptureFileReaderTests
             .Epb(7, 2, A)                                // interface 7 was never declared: skipped
             .Block(6, x => x.U32(0).U32(0).U32(0).U32(5000).U32(5000).Raw(new byte[8])) // captured length beyond the block
             .Epb(0, 3, B)
-            .U32(6).U32(13).U32(0)                       // block length not a multiple of 4: stop
+            .U32(6).U32(13).U32(0)                       // block length not a multiple of 4: resync 12 bytes on
             .Epb(0, 4, A)
             .ToArray();
         var h = RecordingHandler.ReadAll(Temp(bytes, ".pcapng"));
-        Assert.AreEqual(2, h.Packets.Count);
-        Assert.AreEqual(1, h.Packets[0].Number);
-        Assert.AreEqual(4, h.Packets[1].Number, "skipped frames keep their numbers");
+        CollectionAssert.AreEqual(new long[] { 1, 4, 5 }, h.Packets.Select(p => p.Number).ToArray(), "skipped frames keep their numbers");
+        StringAssert.Contains(h.Anomalies[^1].Detail, "12 corrupt bytes skipped");
         CollectionAssert.AreEqual(
             new[] { CaptureAnomalyKind.UnknownInterface, CaptureAnomalyKind.BlockMalformed, CaptureAnomalyKind.RecordLengthInvalid },
             h.Anomalies.Select(a => a.Kind).ToArray());
