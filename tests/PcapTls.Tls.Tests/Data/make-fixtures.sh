@@ -55,9 +55,9 @@ run() {
 }
 
 run tls12-ok "-tls1_2 -alpn http/1.1" "-tls1_2 -alpn h2,http/1.1 -CAfile root.pem -verify_return_error"
-run tls13-ok "-tls1_3 -keylogfile $here/tls13-ok.keylog" "-tls1_3 -CAfile root.pem -verify_return_error"
+run tls13-ok "-tls1_3" "-tls1_3 -CAfile root.pem -verify_return_error -keylogfile $here/tls13-ok.keylog"
 run tls12-unknown-ca "-tls1_2" "-tls1_2 -CAfile leaf.pem -verify_return_error"
-run tls13-unknown-ca "-tls1_3 -keylogfile $here/tls13-unknown-ca.keylog" "-tls1_3 -CAfile leaf.pem -verify_return_error"
+run tls13-unknown-ca "-tls1_3" "-tls1_3 -CAfile leaf.pem -verify_return_error -keylogfile $here/tls13-unknown-ca.keylog"
 run tls12-client-auth "-tls1_2 -Verify 1 -CAfile root.pem" "-tls1_2 -CAfile root.pem"
 run tls13-hrr "-tls1_3 -groups P-256" "-tls1_3 -groups X25519:P-256 -CAfile root.pem"
 
