@@ -1,6 +1,3 @@
-using System.Buffers.Binary;
-using System.Globalization;
-
 namespace PcapTls.Tls;
 
 /// <summary>
@@ -229,7 +226,7 @@ public sealed class TlsConnectionDecoder
         // First complete the record whose start is held back, then parse straight from the caller's span.
         while (s.Pending.Count > 0 && s.Mode == Mode.Records)
         {
-            var framed = FrameRecord(side, s, s.Pending.Span, position, out var total);
+            var framed = FrameRecord(side, s, s.Pending.Span, s.StreamOffset + consumed - s.Pending.Count, position, out var total);
             if (framed == TlsParseResult.Malformed || framed == TlsParseResult.LimitExceeded)
             {
                 return consumed;
@@ -251,7 +248,7 @@ public sealed class TlsConnectionDecoder
         while (s.Mode == Mode.Records && consumed < data.Length)
         {
             var rest = data[consumed..];
-            var framed = FrameRecord(side, s, rest, position, out var total);
+            var framed = FrameRecord(side, s, rest, s.StreamOffset + consumed, position, out var total);
             if (framed == TlsParseResult.Malformed || framed == TlsParseResult.LimitExceeded)
             {
                 return consumed;
@@ -271,7 +268,7 @@ public sealed class TlsConnectionDecoder
     /// How long the record starting at data is (header included). Incomplete: total is what is needed to learn
     /// more. Malformed / LimitExceeded: the anomaly is raised and the side's mode changed here.
     /// </summary>
-    private TlsParseResult FrameRecord(int side, Side s, ReadOnlySpan<byte> data, TlsPosition position, out int total)
+    private TlsParseResult FrameRecord(int side, Side s, ReadOnlySpan<byte> data, long offset, TlsPosition position, out int total)
     {
         total = TlsRecordParser.HeaderLength;
         int headerLength;
@@ -300,7 +297,7 @@ public sealed class TlsConnectionDecoder
             if (result == TlsParseResult.Malformed)
             {
                 Anomaly(side, TlsAnomalyKind.MalformedRecord, position,
-                    $"bytes {Convert.ToHexString(data[..TlsRecordParser.HeaderLength])} at stream offset {s.StreamOffset} are not a record header; skipping to the next plausible one");
+                    $"bytes {Convert.ToHexString(data[..TlsRecordParser.HeaderLength])} at stream offset {offset} are not a record header; skipping to the next plausible one");
                 s.Pending.Clear();
                 s.Handshake.Clear();
                 s.Mode = Mode.Resync;
@@ -312,7 +309,7 @@ public sealed class TlsConnectionDecoder
         if (bodyLength > limits.MaxRecordLength)
         {
             Anomaly(side, TlsAnomalyKind.RecordTooLarge, position,
-                $"record of {bodyLength} bytes at stream offset {s.StreamOffset} exceeds the limit of {limits.MaxRecordLength}; decoding of this side stops");
+                $"record of {bodyLength} bytes at stream offset {offset} exceeds the limit of {limits.MaxRecordLength}; decoding of this side stops");
             Stop(s, Mode.Stopped);
             return TlsParseResult.LimitExceeded;
         }

@@ -198,6 +198,8 @@ public sealed class DecoderTests
         var (sink, d) = NewDecoder();
         d.Feed(1, Hex.Concat(Hex.Record(22, SampleMessages.ServerHello12), Hex.Parse("47 45 54 20 2F 20 48"), Hex.Record(21, Hex.Parse("0230"))), P1);
         Assert.AreEqual(TlsAnomalyKind.MalformedRecord, sink.Anomalies.Single().Anomaly.Kind);
+        // The garbage starts right after the 63-byte ServerHello record.
+        StringAssert.Contains(sink.Anomalies.Single().Anomaly.Detail, "474554202F at stream offset 63");
         Assert.AreEqual(new TlsAlert(TlsAlertLevel.Fatal, 48, false), sink.Alerts.Single().Alert);
     }
 
