@@ -62,7 +62,9 @@ SCENARIO_NOTES = {
     "mtls-no-client-cert": "The server requires a client certificate (s_server -Verify 1, CAfile = client CA); the "
                            "client has none.",
     "mtls-untrusted-client-cert": "The server requires a client certificate issued by the client CA; the client "
-                                  "presents one from an untrusted client CA.",
+                                  "presents one from an untrusted client CA (the Java client uses a fixed-alias key "
+                                  "manager, --key-alias, because JSSE offers no certificate whose issuer the server "
+                                  "did not name).",
     "plain-http": "A plain HTTP server listens where the client expects TLS; it answers the ClientHello with "
                   "HTTP/1.1 400.",
 }
@@ -77,6 +79,13 @@ COMBO_NOTES = {
                                          "enough and it accepts.",
     ("empty-truststore", "openssl", None): "s_client cannot load a CA file without certificates, so it runs with "
                                            "-no-CAfile -no-CApath -no-CAstore (trusts nothing), the same situation.",
+    ("mtls-no-client-cert", "java", None): "Java writes its whole flight before it reads: when the server's alert "
+                                           "and FIN come first it may report 'Broken pipe' instead of 'Received "
+                                           "fatal alert: ...' (timing); the server's alert is in the capture either way.",
+    ("mtls-untrusted-client-cert", "java", None): "Java writes its whole flight before it reads: when the server's "
+                                                  "alert and FIN come first it may report 'Broken pipe' instead of "
+                                                  "'Received fatal alert: ...' (timing); the server's alert is in the "
+                                                  "capture either way.",
     ("wrong-host", "curl", None): "curl completes the handshake, checks the name afterwards and closes with "
                                   "close_notify (no fatal alert); the expectation follows curl's verdict.",
     ("cn-only-other", "curl", None): "curl completes the handshake, checks the name afterwards and closes with "
