@@ -87,8 +87,10 @@ internal static class OpenSslVerifyError
 internal static class ClientMessages
 {
     public const string JavaNoPath = "PKIX path building failed: sun.security.provider.certpath.SunCertPathBuilderException: unable to find valid certification path to requested target";
+    public const string JavaNoTrustAnchor = "Path does not chain with any of the trust anchors";
     public const string JavaValidationPrefix = "PKIX path validation failed: java.security.cert.CertPathValidatorException: ";
-    public const string JavaEmptyAnchors = "the trustAnchors parameter must be non-empty";
+    // Measured here with OpenJDK 17 and an empty JKS (and an OpenSSL-made PKCS12): the SSLException message.
+    public const string JavaEmptyAnchors = "Unexpected error: java.security.InvalidAlgorithmParameterException: the trustAnchors parameter must be non-empty";
     public const ushort Tls13 = 0x0304;
 
     public static byte? Alert(ClientProfile profile, ClientFailure failure, ushort tlsVersion, int? openSslError)

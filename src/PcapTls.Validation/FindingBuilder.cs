@@ -63,6 +63,10 @@ internal sealed class FindingBuilder
             case ClientFailure.Expired or ClientFailure.NotYetValid when _failedAt is not null:
                 findings.Add(Validity(_failedAt, _failure == ClientFailure.Expired));
                 break;
+            case ClientFailure.Signature when _failedAt is not null && TreeFindings() is var tree && tree.Any(f => f.Code == CauseCode.TruststoreMissingAnchor):
+                // The anchor with the issuer's name has another key: the truststore lacks the real one.
+                findings.AddRange(tree);
+                break;
             case ClientFailure.Signature when _failedAt is not null:
                 findings.Add(new Finding(CauseCode.SignatureInvalid, $"The signature on {_failedAt.DisplayName} does not verify",
                     $"{_failedAt.Subject} ({Index(_failedAt)}) is not signed by the key of {_failedAt.Issuer}{ClientSays}",

@@ -47,8 +47,10 @@ internal static class JavaPkix
             }
             previous = cert;
         }
+        // "Apparently issued by a trust anchor": JSSE compares only the name here (it checks the signature only when
+        // running as a browser plug-in), so a same-named anchor with another key goes to the validator, not the builder.
         var last = chain[^1];
-        if (anchors.Any(a => a.IsNamedAsIssuerOf(last) && last.IsSignedBy(a)))
+        if (anchors.Any(a => a.IsNamedAsIssuerOf(last)))
         {
             return Validate(chain, anchors, at);
         }
@@ -66,8 +68,13 @@ internal static class JavaPkix
     /// <summary>PKIXCertPathValidator over the chain as sent: checkers run from the anchor down, in Java's order.</summary>
     private static Decision Validate(IReadOnlyList<CertificateInfo> chain, IReadOnlyList<CertificateInfo> anchors, DateTimeOffset at)
     {
+        // PKIXCertPathValidator tries only anchors its selector accepts: the top certificate's issuer name, and its
+        // AKI key id equal to the anchor's SKI when both are present. The last failure wins; none tried at all is
+        // "Path does not chain with any of the trust anchors".
+        var top = chain[^1];
         Decision? last = null;
-        foreach (var anchor in anchors.Where(a => a.IsNamedAsIssuerOf(chain[^1])))
+        foreach (var anchor in anchors.Where(a => a.IsNamedAsIssuerOf(top)
+            && (top.AuthorityKeyId is null || a.SubjectKeyId is null || top.AuthorityKeyId == a.SubjectKeyId)))
         {
             last = ValidateWith(chain, anchor, at);
             if (last.Failure == ClientFailure.None)
@@ -75,7 +82,7 @@ internal static class JavaPkix
                 return last;
             }
         }
-        return last ?? new Decision(ClientFailure.NoPath, ClientMessages.JavaNoPath, null, null);
+        return last ?? new Decision(ClientFailure.NoPath, ClientMessages.JavaValidationPrefix + ClientMessages.JavaNoTrustAnchor, null, null);
     }
 
     private static Decision ValidateWith(IReadOnlyList<CertificateInfo> chain, CertificateInfo anchor, DateTimeOffset at)

@@ -109,7 +109,10 @@ public sealed class ChainValidatorTests
         var impostor = Root(); // same subject "CN=Test Root CA,O=PcapTls Tests", another key
         Assert.AreEqual(_root.Info.Subject, impostor.Info.Subject);
         var v = Validate([_leaf, _intermediate], Store(impostor));
-        Assert.AreEqual(NoPath, v.ClientMessage);
+        // Measured with Java 17 (captures/tls12/java/impostor-root.pcap): the name match sends JSSE to the validator,
+        // whose anchor selector then drops the impostor because the AKI is not its key id.
+        Assert.AreEqual("PKIX path validation failed: java.security.cert.CertPathValidatorException: Path does not chain with any of the trust anchors", v.ClientMessage);
+        Assert.AreEqual((byte)46, v.PredictedAlert);
         Assert.AreEqual(CauseCode.TruststoreMissingAnchor, v.Findings[0].Code);
         Assert.AreEqual(Certainty.High, v.Findings[0].Certainty);
         StringAssert.Contains(v.Findings[0].Summary, "different key");
@@ -119,6 +122,19 @@ public sealed class ChainValidatorTests
         StringAssert.Contains(v.Explanation.Render(), "does not verify the signature");
         var row = v.Comparison.Rows[1];
         Assert.AreEqual(TrustStoreMatch.IssuerNameOnly, row.Match);
+    }
+
+    [TestMethod]
+    public void ImpostorWithoutKeyIdsFailsTheSignatureCheckInJava()
+    {
+        var root = Issue(new CertSpec("CN=NoKeyId Root") { Ca = true, KeyIds = false }, null);
+        var leaf = Issue(new CertSpec("CN=backend.example.test") { Ca = false, Dns = ["backend.example.test"], KeyIds = false }, root);
+        var impostor = Issue(new CertSpec("CN=NoKeyId Root") { Ca = true, KeyIds = false }, null);
+        var v = Validate([leaf], Store(impostor));
+        Assert.AreEqual("PKIX path validation failed: java.security.cert.CertPathValidatorException: signature check failed", v.ClientMessage);
+        Assert.AreEqual((byte)42, v.PredictedAlert);
+        Assert.AreEqual(CauseCode.TruststoreMissingAnchor, v.Findings[0].Code);
+        Assert.AreEqual("certificate signature failure", Validate([leaf], Store(impostor), profile: ClientProfile.OpenSsl).ClientMessage);
     }
 
     [TestMethod]
@@ -228,7 +244,7 @@ public sealed class ChainValidatorTests
     {
         var v = Validate([_leaf, _intermediate], TrustStore.FromCertificates("empty", []));
         Assert.AreEqual(CauseCode.TruststoreEmpty, v.Findings.Single().Code);
-        Assert.AreEqual("the trustAnchors parameter must be non-empty", v.ClientMessage);
+        Assert.AreEqual("Unexpected error: java.security.InvalidAlgorithmParameterException: the trustAnchors parameter must be non-empty", v.ClientMessage);
         Assert.AreEqual((byte)80, v.PredictedAlert);
         Assert.AreEqual((byte)48, Validate([_leaf, _intermediate], TrustStore.FromCertificates("empty", []), profile: ClientProfile.OpenSsl).PredictedAlert);
     }
