@@ -124,7 +124,7 @@ public sealed class LiveCapture : IDisposable
         catch (PcapException e)
         {
             device.Close();
-            throw OpenError(options.Interface, e);
+            throw OpenError(options.Interface, e.Message, e.Error, e);
         }
         try
         {
@@ -240,21 +240,21 @@ public sealed class LiveCapture : IDisposable
         return text.Length == 0 ? "libpcap gave no reason" : text;
     }
 
-    internal static LiveCaptureException OpenError(string name, PcapException e)
+    internal static LiveCaptureException OpenError(string name, string libpcapMessage, PcapError error, Exception? e = null)
     {
-        var message = e.Message.ReplaceLineEndings(" ").Trim();
-        if (e.Error is PcapError.PermissionDenied or PcapError.PromiscuousPermissionDenied
+        var message = libpcapMessage.ReplaceLineEndings(" ").Trim();
+        if (error is PcapError.PermissionDenied or PcapError.PromiscuousPermissionDenied
             || message.Contains("permission", StringComparison.OrdinalIgnoreCase)
             || message.Contains("not permitted", StringComparison.OrdinalIgnoreCase))
         {
             return new LiveCaptureException(LiveCaptureError.NoPermission,
                 $"cannot capture on {name}: permission denied (run as root, or grant the capabilities: setcap cap_net_raw,cap_net_admin=eip {Environment.ProcessPath ?? "dotnet"})", e);
         }
-        if (e.Error == PcapError.NoSuchDevice)
+        if (error == PcapError.NoSuchDevice)
         {
             return new LiveCaptureException(LiveCaptureError.NoSuchInterface, $"no interface '{name}' ({message})", e);
         }
-        if (e.Error == PcapError.InterfaceNotUp)
+        if (error == PcapError.InterfaceNotUp)
         {
             return new LiveCaptureException(LiveCaptureError.OpenFailed, $"cannot capture on {name}: the interface is down", e);
         }
