@@ -138,9 +138,9 @@ public static class StartTlsDetector
         {
             return "IRC";
         }
-        // An IMAP client starts with a tag: "a001 CAPABILITY", "A1 STARTTLS".
+        // An IMAP client starts with a tag, any atom: "a001 CAPABILITY", "A1 STARTTLS", ". CAPABILITY".
         var space = line.IndexOf(' ');
-        if (space > 0 && space <= 16 && line[..space].All(char.IsAsciiLetterOrDigit))
+        if (space > 0 && space <= 32 && line[..space].All(c => c is > ' ' and < '\x7F' and not ('(' or ')' or '{' or '%' or '*' or '"' or '\\' or '+')))
         {
             var command = line[(space + 1)..];
             if (Starts(command, "CAPABILITY") || Starts(command, "STARTTLS") || Starts(command, "ID "))

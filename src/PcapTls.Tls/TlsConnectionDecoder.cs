@@ -59,7 +59,8 @@ public sealed class TlsConnectionDecoder
     /// <summary>ClientHello.random of the first ClientHello (the key-log lookup key); null before one is seen.</summary>
     public byte[]? ClientRandom { get; private set; }
 
-    public bool IsTls13 => NegotiatedVersion == Tls13;
+    /// <summary>TLS 1.3, or one of its drafts (0x7Fxx): records after the ServerHello are protected.</summary>
+    public bool IsTls13 => NegotiatedVersion is { } v && (v == Tls13 || TlsHandshakeParser.IsTls13Draft(v));
 
     /// <summary>The STARTTLS protocol recognised on a side, null when the side began with TLS.</summary>
     public string? StartTlsProtocol(int side) => sides[CheckSide(side)].StartTlsProtocol;
@@ -542,7 +543,7 @@ public sealed class TlsConnectionDecoder
                 }
                 break;
             case TlsHandshakeType.CertificateRequest:
-                var version = decrypted ? Tls13 : NegotiatedVersion ?? 0;
+                var version = decrypted || IsTls13 ? Tls13 : NegotiatedVersion ?? 0;
                 if (TlsHandshakeParser.TryParseCertificateRequest(message, version, out var request) == TlsParseResult.Complete)
                 {
                     sink.OnCertificateRequest(side, request!, position);
@@ -597,7 +598,7 @@ public sealed class TlsConnectionDecoder
     {
         ClientSide ??= side;
         ClientRandom ??= hello.Random;
-        clientOfferedTls13 |= hello.SupportedVersions.Contains(Tls13);
+        clientOfferedTls13 |= hello.SupportedVersions.Any(v => v == Tls13 || TlsHandshakeParser.IsTls13Draft(v));
     }
 
     private void AcceptServerHello(int side, ServerHelloInfo hello)

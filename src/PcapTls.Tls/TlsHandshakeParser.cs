@@ -282,15 +282,41 @@ public static class TlsHandshakeParser
         return ParseServerHelloBody(body, out hello) ? TlsParseResult.Complete : TlsParseResult.Malformed;
     }
 
+    // TLS 1.3 drafts up to 21 (version 0x7F00 + draft number) sent a shorter ServerHello, still met in old captures
+    // (draft-ietf-tls-tls13-18 section 4.1.3):
+    //     struct {
+    //         ProtocolVersion version;
+    //         Random random;
+    //         CipherSuite cipher_suite;
+    //         Extension extensions<0..2^16-1>;
+    //     } ServerHello;
+    private const byte DraftVersionMajor = 0x7F;
+    private const int LastShortServerHelloDraft = 21;
+
+    /// <summary>Whether a version is a TLS 1.3 draft (0x7F0E = draft 14, ...), encrypted after the ServerHello like 1.3.</summary>
+    public static bool IsTls13Draft(ushort version) => version >> 8 == DraftVersionMajor;
+
     internal static bool ParseServerHelloBody(ReadOnlySpan<byte> body, out ServerHelloInfo? hello)
     {
         hello = null;
         var r = new TlsWireReader(body);
-        if (!r.TryReadUInt16(out var legacyVersion)
-            || !r.TryReadBytes(RandomLength, out var random)
-            || !r.TryReadVector8(out var sessionId) || sessionId.Length > MaxSessionIdLength
-            || !r.TryReadUInt16(out var cipherSuite)
-            || !r.TryReadUInt8(out var compression))
+        if (!r.TryReadUInt16(out var legacyVersion) || !r.TryReadBytes(RandomLength, out var random))
+        {
+            return false;
+        }
+        var sessionId = ReadOnlySpan<byte>.Empty;
+        byte compression = 0;
+        ushort cipherSuite;
+        if (IsTls13Draft(legacyVersion) && (legacyVersion & 0xFF) <= LastShortServerHelloDraft)
+        {
+            if (!r.TryReadUInt16(out cipherSuite))
+            {
+                return false;
+            }
+        }
+        else if (!r.TryReadVector8(out sessionId) || sessionId.Length > MaxSessionIdLength
+            || !r.TryReadUInt16(out cipherSuite)
+            || !r.TryReadUInt8(out compression))
         {
             return false;
         }

@@ -89,6 +89,31 @@ public sealed class HandshakeParserTests
     }
 
     [TestMethod]
+    public void Tls13Draft16ServerHelloHasNoSessionIdNorCompression()
+    {
+        var m = Hex.Parse($"""
+            02 000026                  // server_hello, 38 bytes
+            7F10                       // version: TLS 1.3 draft 16
+            {new string('D', 64)}      // random
+            1301                       // cipher_suite TLS_AES_128_GCM_SHA256
+            0000                       // extensions: none
+            """);
+        Assert.AreEqual(TlsParseResult.Complete, TlsHandshakeParser.TryParseServerHello(m, out var hello));
+        Assert.AreEqual((ushort)0x7F10, hello!.NegotiatedVersion);
+        Assert.AreEqual((ushort)0x1301, hello.CipherSuite);
+        Assert.AreEqual(0, hello.SessionId.Length);
+        Assert.AreEqual("0x7F10", TlsNames.Version(hello.NegotiatedVersion));
+        Assert.IsTrue(TlsHandshakeParser.IsTls13Draft(0x7F10));
+
+        // After a draft ServerHello the records are protected, as in TLS 1.3.
+        var sink = new RecordingSink();
+        var d = new TlsConnectionDecoder(sink);
+        d.Feed(1, Hex.Concat(Hex.Record(22, m), Hex.Record(23, new byte[30])), default);
+        Assert.IsTrue(d.IsTls13);
+        CollectionAssert.Contains(sink.Lines, "1 encrypted application_data 30");
+    }
+
+    [TestMethod]
     public void ServerHello12WithAlpn()
     {
         Assert.AreEqual(TlsParseResult.Complete, TlsHandshakeParser.TryParseServerHello(SampleMessages.ServerHello12, out var hello));

@@ -108,6 +108,8 @@ public sealed class StartTlsTests
     [DataRow("EHLO me", "SMTP")]
     [DataRow("* OK IMAP ready", "IMAP")]
     [DataRow("A1 STARTTLS", "IMAP")]
+    [DataRow(". CAPABILITY", "IMAP")]
+    [DataRow("* CAPABILITY", null)]
     [DataRow("+OK hello", "POP3")]
     [DataRow("STLS", "POP3")]
     [DataRow("<stream:stream to='x'>", "XMPP")]
