@@ -19,6 +19,7 @@ internal sealed class PathSearch
     private readonly ClientProfile _profile;
     private readonly bool _partialChain;
     private readonly DateTimeOffset _at;
+    private readonly Dictionary<(string Child, string Issuer), bool> _signatures = [];
     private int _nodes;
 
     public PathSearch(IReadOnlyList<(CertificateInfo, string)> sent, IReadOnlyList<(CertificateInfo, string)> trusted, ClientProfile profile, bool partialChain, DateTimeOffset at)
@@ -170,7 +171,7 @@ internal sealed class PathSearch
         {
             return Reject(IssuerRejection.SearchLimit, $"search stopped (more than {MaxDepth} certificates or {MaxNodes} candidates)");
         }
-        if (!cert.IsSignedBy(cand))
+        if (!SignedBy(cert, cand))
         {
             var keyIds = cert.AuthorityKeyId is not null && cand.SubjectKeyId is not null
                 ? cert.AuthorityKeyId == cand.SubjectKeyId
@@ -227,6 +228,18 @@ internal sealed class PathSearch
         return child.LeadsToAnchor
             ? new IssuerAttempt(cand, origin, trusted, IssuerRejection.None, "issuer", child)
             : Reject(IssuerRejection.NoPathAbove, "no path to a trust anchor above it", child);
+    }
+
+    /// <summary>Signature checks are the search's main cost; cross-signed and repeated certificates ask the same question many times.</summary>
+    private bool SignedBy(CertificateInfo child, CertificateInfo issuer)
+    {
+        var key = (child.Sha256Hex, issuer.Sha256Hex);
+        if (!_signatures.TryGetValue(key, out var ok))
+        {
+            ok = child.IsSignedBy(issuer);
+            _signatures[key] = ok;
+        }
+        return ok;
     }
 
     private (IssuerRejection, string) ValidityProblem(CertificateInfo c) => _at > c.NotAfter

@@ -372,7 +372,8 @@ public sealed class ChainValidatorTests
         var leaf = Leaf(loopRoot);
         var v = Validate([leaf, .. copies], Store(_root));
         Assert.IsFalse(v.Trusted);
-        Assert.IsTrue(v.Explanation.Notes.Any(n => n.Contains("stopped", StringComparison.Ordinal)) || CountNodes(v.Explanation.Root!) <= PathSearch.MaxNodes + 1);
+        Assert.IsTrue(v.Explanation.Notes.Any(n => n.Contains($"stopped after {PathSearch.MaxNodes} candidates", StringComparison.Ordinal)));
+        Assert.IsTrue(CountNodes(v.Explanation.Root!) <= PathSearch.MaxNodes + PathSearch.MaxDepth * 13);
     }
 
     private static int CountNodes(PathNode n) => 1 + n.Attempts.Where(a => a.Continuation is not null).Sum(a => CountNodes(a.Continuation!));
