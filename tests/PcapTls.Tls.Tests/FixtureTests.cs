@@ -132,8 +132,31 @@ public sealed class FixtureTests
         Assert.AreEqual(0, sink.Anomalies.Count, string.Join("\n", sink.Lines));
     }
 
+    [TestMethod]
+    [DataRow("smtp", "SMTP")]
+    [DataRow("pop3", "POP3")]
+    [DataRow("imap", "IMAP")]
+    [DataRow("ftp", "FTP")]
+    [DataRow("xmpp", "XMPP")]
+    [DataRow("irc", "IRC")]
+    [DataRow("ldap", "LDAP")]
+    [DataRow("postgres", "PostgreSQL")]
+    public void StartTlsFromOpenSslClient(string file, string protocol)
+    {
+        var sink = Fixture.Load($"starttls-{file}.hex").Decode();
+        Assert.AreEqual(0, sink.NotTls.Count, string.Join("\n", sink.Lines));
+        Assert.AreEqual(0, sink.Anomalies.Count, string.Join("\n", sink.Lines));
+        CollectionAssert.AreEquivalent(new[] { 0, 1 }, sink.StartTls.Select(s => s.Side).ToArray());
+        Assert.IsTrue(sink.StartTls.All(s => s.Protocol == protocol && s.Bytes > 0));
+        var (side, hello) = sink.ClientHellos.Single();
+        Assert.AreEqual(0, side);
+        Assert.AreEqual("www.example.test", hello.ServerName);
+        Assert.AreEqual((ushort)0x0304, sink.ServerHellos.Single().Hello.NegotiatedVersion);
+    }
+
     public static IEnumerable<object[]> Fixtures() =>
-        new[] { "tls12-ok.hex", "tls13-ok.hex", "tls12-unknown-ca.hex", "tls13-unknown-ca.hex", "tls12-client-auth.hex", "tls13-hrr.hex", "sslv2-hello.hex" }
+        new[] { "tls12-ok.hex", "tls13-ok.hex", "tls12-unknown-ca.hex", "tls13-unknown-ca.hex", "tls12-client-auth.hex", "tls13-hrr.hex", "sslv2-hello.hex",
+                "starttls-smtp.hex", "starttls-xmpp.hex", "starttls-ldap.hex" }
             .Select(f => new object[] { f });
 
     /// <summary>The events must not depend on how TCP cut the streams: byte by byte, random chunks, one chunk per side.</summary>

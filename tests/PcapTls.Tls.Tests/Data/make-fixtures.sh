@@ -5,7 +5,7 @@
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+trap 'rm -rf /tmp/tlsfix-last; cp -r "$work" /tmp/tlsfix-last; rm -rf "$work"' EXIT
 cd "$work"
 
 # PKI: root -> intermediate -> leaf (www.example.test), P-256 keys to keep the fixtures small.
@@ -76,3 +76,19 @@ sleep 0.5
 kill $spid 2>/dev/null || true
 wait $ppid 2>/dev/null || true
 wait $spid 2>/dev/null || true
+
+# STARTTLS: openssl s_client -starttls PROTO against starttls_server.py (plaintext dialogue, then TLS).
+cat leaf.pem inter.pem > chain.pem
+for proto in smtp pop3 imap ftp xmpp irc ldap postgres; do
+  port=$((port + 2))
+  python3 "$here/starttls_server.py" $((port + 1)) $proto chain.pem leaf.key > "$proto.server.log" 2>&1 &
+  spid=$!
+  wait_ready "$proto.server.log"
+  python3 "$here/record_proxy.py" $port $((port + 1)) "$here/starttls-$proto.hex" > "$proto.proxy.log" 2>&1 &
+  ppid=$!
+  wait_ready "$proto.proxy.log"
+  (echo "hello"; sleep 1) | openssl s_client -connect 127.0.0.1:$port -starttls $proto -name example.test -servername www.example.test -CAfile root.pem > "$proto.client.log" 2>&1 || true
+  wait $ppid 2>/dev/null || true
+  kill $spid 2>/dev/null || true
+  wait $spid 2>/dev/null || true
+done
