@@ -1,0 +1,314 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using PcapTls.Analysis;
+using PcapTls.Testing;
+using PcapTls.Validation;
+
+namespace PcapTls.Live.Tests;
+
+/// <summary>
+/// pcaptls live on the loopback interface, as a process, against real TLS handshakes (openssl s_server, openssl
+/// s_client, the Java client), compared with analyze on a tcpdump of the same traffic. Needs root (live capture),
+/// openssl and tcpdump; java is used when installed. Ports 23000-23999 belong to these tests.
+/// </summary>
+[TestClass]
+public sealed partial class LiveEndToEndTests
+{
+    private const string Host = "backend.pcaptls.test";
+
+    public TestContext TestContext { get; set; } = null!;
+
+    private static string Pki(string name) => RepoPaths.Capture(Path.Combine("pki", name));
+
+    private static string TrustStoreFile(string name) => RepoPaths.Capture(Path.Combine("truststores", name));
+
+    private string NewDirectory()
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "pcaptls-live-tests", TestContext.TestName + "-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(dir);
+        return dir;
+    }
+
+    private static void RequireCorpusPki()
+    {
+        if (!File.Exists(Pki("backend.pem")) || !File.Exists(TrustStoreFile("unrelated-root.pem")))
+        {
+            Assert.Inconclusive("skipped: captures/pki and captures/truststores are missing (tools/make-captures makes them)");
+        }
+    }
+
+    [TestMethod]
+    public void LiveReportsEachHandshakeAsAnalyzeDoesOnATcpdumpOfTheSameTraffic()
+    {
+        Requires.Root();
+        var openssl = Requires.Tool("openssl");
+        var tcpdump = Requires.Tool("tcpdump");
+        Requires.Tool("ss");
+        RequireCorpusPki();
+        var dir = NewDirectory();
+        const string filter = "tcp portrange 23100-23199";
+        const int tls12Port = 23101;
+        const int tls13Port = 23102;
+
+        using var server12 = StartServer(openssl, tls12Port, "-tls1_2");
+        using var server13 = StartServer(openssl, tls13Port, "-tls1_3");
+        using var dump = BackgroundProcess.Start(tcpdump, "-i", "lo", "-s", "0", "-U", "--immediate-mode", "-w", Path.Combine(dir, "tcpdump.pcap"), filter);
+        dump.WaitForStdErr(l => l.Contains("listening on", StringComparison.Ordinal), "tcpdump starts");
+        using var live = BackgroundProcess.StartPcapTls("live", "-i", "lo", "--filter", filter,
+            "--truststore", TrustStoreFile("unrelated-root.pem"), "--host", Host, "--format", "jsonl",
+            "--write-failures", Path.Combine(dir, "failures"), "--write-pcap", Path.Combine(dir, "live.pcap"));
+        live.WaitForStdErr(l => l.StartsWith("pcaptls: capturing on lo", StringComparison.Ordinal), "live starts");
+
+        // The clients: each from its own source port, so the tests know which line is which.
+        var expected = new Dictionary<int, (string Outcome, string? Cause)>();
+        var clientPort = 23150;
+        foreach (var (port, version) in new[] { (tls12Port, "-tls1_2"), (tls13Port, "-tls1_3") })
+        {
+            foreach (var trust in new[] { "root", "unrelated-root" })
+            {
+                var bind = clientPort++;
+                RunOpenSslClient(openssl, port, bind, version, trust);
+                expected[bind] = trust == "root" ? ("completed", null)
+                    : ("failed", version == "-tls1_2" ? CauseCode.TruststoreMissingAnchor.ToCode() : null);
+            }
+        }
+        if (JavaClient.Compiled is { } classes)
+        {
+            foreach (var (port, protocol) in new[] { (tls12Port, "TLSv1.2"), (tls13Port, "TLSv1.3") })
+            {
+                foreach (var trust in new[] { "root", "unrelated-root" })
+                {
+                    var bind = clientPort++;
+                    JavaClient.Run(classes, port, bind, protocol, TrustStoreFile(trust + ".jks"));
+                    expected[bind] = trust == "root" ? ("completed", null)
+                        : ("failed", protocol == "TLSv1.2" ? CauseCode.TruststoreMissingAnchor.ToCode() : null);
+                }
+            }
+        }
+
+        // Every handshake is reported while live runs (a grace period after its connection closed), not only at the end.
+        live.WaitUntil(() => live.StdOut.Count >= expected.Count, $"{expected.Count} handshakes reported");
+        live.Signal("TERM");
+        Assert.AreEqual(0, live.WaitForExit(), live.Describe());
+        dump.Signal("INT");
+        dump.WaitForExit();
+
+        var liveLines = live.StdOut.Select(ParseLine).ToList();
+        var options = new AnalysisOptions { TrustStore = TrustStore.Load(TrustStoreFile("unrelated-root.pem"), null), Host = Host };
+        var analyzed = CaptureAnalyzer.AnalyzeFile(Path.Combine(dir, "tcpdump.pcap"), options);
+        var report = analyzed.Handshakes.ToDictionary(h => h.Client, h => (Outcome: h.Outcome.ToCode(), Causes: Codes(h)));
+
+        Assert.HasCount(expected.Count, liveLines, live.Describe());
+        Assert.HasCount(expected.Count, report, "handshakes analyze finds in the tcpdump");
+        foreach (var line in liveLines)
+        {
+            Assert.IsTrue(report.TryGetValue(line.Client, out var offline), $"{line.Client} is not in the tcpdump analysis");
+            Assert.AreEqual(offline.Outcome, line.Outcome, line.Client);
+            CollectionAssert.AreEqual(offline.Causes, line.Causes, $"{line.Client}: live {string.Join(",", line.Causes)}, analyze {string.Join(",", offline.Causes)}");
+            var port = int.Parse(line.Client[(line.Client.LastIndexOf(':') + 1)..], CultureInfo.InvariantCulture);
+            var (outcome, cause) = expected[port];
+            Assert.AreEqual(outcome, line.Outcome, line.Client);
+            if (cause is not null)
+            {
+                CollectionAssert.Contains(line.Causes, cause, line.Client);
+            }
+        }
+
+        // The summary analyze would print, on stderr with jsonl; the files it kept read back the same way.
+        Assert.IsTrue(live.StdErr.Any(l => l.StartsWith("Capture: live:lo", StringComparison.Ordinal)), live.Describe());
+        var kept = CaptureAnalyzer.AnalyzeFile(Path.Combine(dir, "live.pcap"), options);
+        CollectionAssert.AreEquivalent(analyzed.Handshakes.Select(h => $"{h.Client} {h.Outcome.ToCode()}").ToList(), kept.Handshakes.Select(h => $"{h.Client} {h.Outcome.ToCode()}").ToList());
+        var failureFiles = Directory.GetFiles(Path.Combine(dir, "failures"), "*.pcap");
+        Assert.HasCount(analyzed.Handshakes.Count(h => h.IsFailure), failureFiles);
+        foreach (var f in failureFiles)
+        {
+            var single = CaptureAnalyzer.AnalyzeFile(f, options);
+            Assert.HasCount(1, single.Handshakes, f);
+            Assert.IsTrue(single.Handshakes[0].IsFailure, f);
+        }
+    }
+
+    [TestMethod]
+    public void SigtermMidRunLeavesCompleteReadableRotatedFiles()
+    {
+        Requires.Root();
+        var dir = NewDirectory();
+        const int port = 23201;
+        var path = Path.Combine(dir, "all.pcap");
+        using var listener = new TcpListener(IPAddress.Loopback, port);
+        listener.Start();
+        using var live = BackgroundProcess.StartPcapTls("live", "-i", "lo", "--filter", $"tcp port {port}", "--write-pcap", path, "--rotate-mb", "1", "--color", "never");
+        live.WaitForStdErr(l => l.StartsWith("pcaptls: capturing on lo", StringComparison.Ordinal), "live starts");
+
+        using var stopSending = new CancellationTokenSource();
+        var receiver = Task.Run(async () =>
+        {
+            using var server = await listener.AcceptTcpClientAsync();
+            var buffer = new byte[1 << 16];
+            var stream = server.GetStream();
+            while (await stream.ReadAsync(buffer) > 0)
+            {
+            }
+        });
+        long sent = 0;
+        var sender = Task.Run(async () =>
+        {
+            using var client = new TcpClient();
+            await client.ConnectAsync(IPAddress.Loopback, port);
+            var chunk = new byte[32 << 10];
+            var stream = client.GetStream();
+            while (!stopSending.IsCancellationRequested)
+            {
+                await stream.WriteAsync(chunk);
+                Interlocked.Add(ref sent, chunk.Length);
+                await Task.Delay(1);
+            }
+        });
+
+        // Traffic is still flowing when SIGTERM arrives, and at least one rotation happened before.
+        live.WaitUntil(() => File.Exists(path) && Interlocked.Read(ref sent) > 4 << 20, "a rotated file");
+        live.Signal("TERM");
+        var exit = live.WaitForExit();
+        stopSending.Cancel();
+        sender.Wait(TimeSpan.FromSeconds(30));
+        listener.Stop();
+
+        Assert.AreEqual(0, exit, live.Describe());
+        var files = Directory.GetFiles(dir).Order(StringComparer.Ordinal).ToList();
+        Assert.IsFalse(files.Any(f => Path.GetFileName(f).StartsWith('.')), "a temporary file was left: " + string.Join(", ", files));
+        Assert.IsGreaterThanOrEqualTo(2, files.Count, string.Join(", ", files));
+        long frames = 0;
+        foreach (var f in files)
+        {
+            var (seconds, anomalies) = Frames.ReadBack(f);
+            Assert.AreEqual(0, anomalies, f);
+            Assert.IsNotEmpty(seconds, f);
+            frames += seconds.Count;
+        }
+        var wrote = live.StdOut.Select(l => WroteFrames().Match(l)).FirstOrDefault(m => m.Success);
+        Assert.IsNotNull(wrote, live.Describe());
+        Assert.AreEqual(long.Parse(wrote.Groups[1].Value, CultureInfo.InvariantCulture), frames, "every frame counted is in the files");
+    }
+
+    [TestMethod]
+    public void AMissingInterfaceIsOneLineAndExitCode5()
+    {
+        var (code, stdout, stderr) = RunInProcess("live", "-i", "pcaptls-no-such-interface");
+
+        Assert.AreEqual(5, code, stderr);
+        Assert.AreEqual("", stdout);
+        var lines = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.HasCount(1, lines, stderr);
+        StringAssert.StartsWith(lines[0], "pcaptls: no interface 'pcaptls-no-such-interface' (available: ");
+        StringAssert.Contains(lines[0], "lo");
+    }
+
+    [TestMethod]
+    public void AFilterThatDoesNotCompileIsOneLineWithLibpcapsMessageAndExitCode5()
+    {
+        Requires.Root();
+        var (code, _, stderr) = RunInProcess("live", "-i", "lo", "--filter", "tcp port");
+
+        Assert.AreEqual(5, code, stderr);
+        var lines = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.HasCount(1, lines, stderr);
+        StringAssert.StartsWith(lines[0], "pcaptls: the filter 'tcp port' does not compile: ");
+        StringAssert.Contains(lines[0], "syntax error");
+    }
+
+    [TestMethod]
+    public void InterfacesListsLoopbackWithItsAddress()
+    {
+        var (code, stdout, stderr) = RunInProcess("interfaces");
+
+        Assert.AreEqual(0, code, stderr);
+        var lo = stdout.Split('\n').FirstOrDefault(l => l.StartsWith("lo ", StringComparison.Ordinal));
+        Assert.IsNotNull(lo, stdout);
+        StringAssert.Contains(lo, "127.0.0.1/8");
+        StringAssert.Contains(lo, "loopback");
+    }
+
+    [GeneratedRegex(@"wrote (\d+) frame\(s\)")]
+    private static partial Regex WroteFrames();
+
+    private static (int Code, string StdOut, string StdErr) RunInProcess(params string[] args)
+    {
+        using var stdout = new StringWriter();
+        using var stderr = new StringWriter();
+        var code = PcapTls.Cli.Program.Run(args, stdout, stderr);
+        return (code, stdout.ToString(), stderr.ToString());
+    }
+
+    private static List<string> Codes(HandshakeReport h) => h.Causes.Select(c => c.Code.ToCode()).Distinct().Order(StringComparer.Ordinal).ToList();
+
+    private static (string Client, string Outcome, List<string> Causes) ParseLine(string line)
+    {
+        using var doc = JsonDocument.Parse(line);
+        var root = doc.RootElement;
+        var causes = root.GetProperty("causes").EnumerateArray().Select(c => c.GetProperty("code").GetString()!).Distinct().Order(StringComparer.Ordinal).ToList();
+        return (root.GetProperty("client").GetString()!, root.GetProperty("outcome").GetString()!, causes);
+    }
+
+    private static BackgroundProcess StartServer(string openssl, int port, string version)
+    {
+        var server = BackgroundProcess.Start(openssl, "s_server", "-accept", $"127.0.0.1:{port}", version,
+            "-cert", Pki("backend.pem"), "-key", Pki(Path.Combine("keys", "backend.key")),
+            "-cert_chain", Pki("intermediate-chain.pem"), "-www", "-quiet");
+        server.WaitUntil(() => Requires.Run("ss", "-Hltn", $"sport = :{port}").StdOut.Trim().Length > 0, $"s_server listens on {port}");
+        return server;
+    }
+
+    private static void RunOpenSslClient(string openssl, int port, int bind, string version, string trust)
+    {
+        var psi = new System.Diagnostics.ProcessStartInfo(openssl) { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { "s_client", "-connect", $"127.0.0.1:{port}", "-bind", $"127.0.0.1:{bind}", version,
+            "-servername", Host, "-verify_hostname", Host, "-verify_return_error", "-CAfile", TrustStoreFile(trust + ".pem"),
+            "-no-CApath", "-no-CAstore", "-ign_eof" })
+        {
+            psi.ArgumentList.Add(a);
+        }
+        using var p = System.Diagnostics.Process.Start(psi)!;
+        var output = p.StandardOutput.ReadToEndAsync();
+        var error = p.StandardError.ReadToEndAsync();
+        p.StandardInput.Write($"GET / HTTP/1.0\r\nHost: {Host}\r\n\r\n");
+        p.StandardInput.Close();
+        if (!p.WaitForExit(30_000))
+        {
+            p.Kill(true);
+            Assert.Fail($"s_client to {port} did not finish");
+        }
+        _ = output.Result + error.Result;
+    }
+
+    /// <summary>tools/java-client compiled once (javac) so each run starts a plain JVM.</summary>
+    private static class JavaClient
+    {
+        private static readonly Lazy<string?> CompiledLazy = new(() =>
+        {
+            var javac = Requires.Find("javac");
+            var source = Path.Combine(RepoPaths.Root, "tools", "java-client", "PcapTlsClient.java");
+            if (javac is null || Requires.Find("java") is null || !File.Exists(source))
+            {
+                return null;
+            }
+            var outDir = Path.Combine(Path.GetTempPath(), "pcaptls-live-tests", "java-" + Guid.NewGuid().ToString("N")[..8]);
+            Directory.CreateDirectory(outDir);
+            var (code, _, err) = Requires.Run(javac, "-d", outDir, source);
+            Assert.AreEqual(0, code, err);
+            return outDir;
+        });
+
+        public static string? Compiled => CompiledLazy.Value;
+
+        public static void Run(string classes, int port, int bind, string protocol, string truststore)
+        {
+            var (code, stdout, stderr) = Requires.Run(Requires.Find("java")!, "-XX:TieredStopAtLevel=1", "-cp", classes, "PcapTlsClient",
+                "--connect", $"127.0.0.1:{port}", "--bind", $"127.0.0.1:{bind}", "--host", Host,
+                "--truststore", truststore, "--storepass", "changeit", "--protocol", protocol);
+            Assert.IsTrue(code is 0 or 1, $"java client: {code} {stdout} {stderr}");
+        }
+    }
+}
