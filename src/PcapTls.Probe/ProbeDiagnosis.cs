@@ -34,9 +34,14 @@ public sealed record ProbeTarget(string Host, int Port)
         else
         {
             var colon = text.LastIndexOf(':');
-            if (colon <= 0 || text.IndexOf(':', StringComparison.Ordinal) != colon)
+            if (colon < 0)
             {
-                error = colon > 0 ? $"'{text}': write an IPv6 address as [ADDRESS]:PORT" : $"'{text}' has no port; expected HOST:PORT";
+                error = $"'{text}' has no port; expected HOST:PORT";
+                return false;
+            }
+            if (text.IndexOf(':', StringComparison.Ordinal) != colon)
+            {
+                error = $"'{text}': write an IPv6 address as [ADDRESS]:PORT";
                 return false;
             }
             host = text[..colon];

@@ -134,6 +134,11 @@ public static class ServerProbe
         {
             if (!client.Aborted)
             {
+                if (!LooksLikeTls(received.First))
+                {
+                    // BouncyCastle stops at the 5-byte record header; what is already buffered shows what the server is.
+                    received.TakeBuffered(tcp.Client);
+                }
                 (failure, error) = Classify(e, client, received, deadline.IsCancellationRequested, cancellationToken.IsCancellationRequested, timeout);
             }
         }
@@ -281,6 +286,26 @@ public static class ServerProbe
             return n;
         }
 
+        /// <summary>Adds what the socket has already received (without waiting) to the first bytes.</summary>
+        public void TakeBuffered(Socket socket)
+        {
+            try
+            {
+                var buffer = new byte[keep];
+                while (First.Count < keep && socket.Available > 0)
+                {
+                    if (Read(buffer, 0, Math.Min(keep - First.Count, socket.Available)) == 0)
+                    {
+                        return;
+                    }
+                }
+            }
+            catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
+            {
+                // Closed meanwhile: keep what was read.
+            }
+        }
+
         public override void Write(byte[] buffer, int offset, int count) => inner.Write(buffer, offset, count);
         public override void Flush() => inner.Flush();
         public override bool CanRead => true;
@@ -291,14 +316,8 @@ public static class ServerProbe
         public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
         public override void SetLength(long value) => throw new NotSupportedException();
 
-        protected override void Dispose(bool disposing)
-        {
-            if (disposing)
-            {
-                inner.Dispose();
-            }
-            base.Dispose(disposing);
-        }
+        // Closing is left to the TcpClient that owns the socket (disposed when the probe returns): BouncyCastle
+        // closes its stream on a fatal error, before the probe had a chance to read what else the server sent.
     }
 
     /// <summary>Exposes whether a CertificateRequest arrived (BouncyCastle keeps it in a protected field).</summary>

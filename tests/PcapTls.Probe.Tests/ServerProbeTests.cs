@@ -50,7 +50,9 @@ public sealed class ServerProbeTests
         var result = await ServerProbe.ProbeAsync("127.0.0.1", server.Port, "probe.pcaptls.test", version, Timeout, TestContext.CancellationToken);
 
         Assert.IsNull(result.Error, result.Error);
+        Assert.AreEqual(ProbeFailure.None, result.Failure);
         Assert.AreEqual(expectedVersion, result.NegotiatedVersion);
+        Assert.AreEqual(expectedVersion == "TLS 1.2" ? (ushort)0x0303 : (ushort)0x0304, result.NegotiatedVersionWire);
         Assert.HasCount(2, result.ServerCertificates);
         CollectionAssert.AreEqual(TestPki.Der(pki.Leaf), result.ServerCertificates[0]);
         CollectionAssert.AreEqual(TestPki.Der(pki.Intermediate), result.ServerCertificates[1]);
@@ -168,6 +170,8 @@ public sealed class ServerProbeTests
         TestContext.WriteLine(result.Error);
         Assert.IsNotNull(result.Error);
         Assert.AreEqual("protocol_version(70)", result.Alert, result.Error);
+        Assert.AreEqual((byte)70, result.AlertDescriptionWire);
+        Assert.AreEqual(ProbeFailure.ServerAlert, result.Failure);
         Assert.IsEmpty(result.ServerCertificates);
         Assert.AreEqual("", result.NegotiatedVersion);
     }
@@ -180,6 +184,7 @@ public sealed class ServerProbeTests
         var result = await ServerProbe.ProbeAsync("127.0.0.1", port, null, TlsVersionChoice.Any, Timeout, TestContext.CancellationToken);
 
         Assert.AreEqual($"connect to 127.0.0.1:{port} failed: ConnectionRefused", result.Error);
+        Assert.AreEqual(ProbeFailure.ConnectFailed, result.Failure);
         Assert.IsEmpty(result.ServerCertificates);
     }
 
@@ -195,6 +200,7 @@ public sealed class ServerProbeTests
         var result = await ServerProbe.ProbeAsync("127.0.0.1", port, null, TlsVersionChoice.Any, TimeSpan.FromSeconds(1), TestContext.CancellationToken);
 
         Assert.AreEqual("no answer within 1 s", result.Error);
+        Assert.AreEqual(ProbeFailure.NoAnswer, result.Failure);
         Assert.IsEmpty(result.ServerCertificates);
         (await accept).Dispose();
     }
@@ -216,7 +222,8 @@ public sealed class ServerProbeTests
         var result = await ServerProbe.ProbeAsync("127.0.0.1", port, null, TlsVersionChoice.Any, Timeout, TestContext.CancellationToken);
 
         TestContext.WriteLine(result.Error);
-        Assert.IsNotNull(result.Error);
+        Assert.AreEqual(ProbeFailure.NotTls, result.Failure);
+        Assert.AreEqual("the server's reply is not TLS: \"HTTP/1.1 400 Bad Request\"", result.Error);
         Assert.IsEmpty(result.ServerCertificates);
         await serve;
     }
