@@ -78,6 +78,39 @@ public sealed class DecoderTests
     }
 
     [TestMethod]
+    public void MessageIsReportedAtThePacketOfItsLastByte()
+    {
+        // The Certificate spans two records; the second record is cut over packets 12 and 13.
+        var cert = SampleMessages.Certificate12;
+        var whole = Hex.Record(22, cert[7..]);
+        var positions = new List<long>();
+        var tracking = new PositionSink(positions);
+        var d2 = new TlsConnectionDecoder(tracking);
+        d2.Feed(1, Hex.Record(22, SampleMessages.ServerHello12), new TlsPosition(10, 0));
+        d2.Feed(1, Hex.Record(22, cert[..7]), new TlsPosition(11, 0));
+        d2.Feed(1, whole[..3], new TlsPosition(12, 0));
+        d2.Feed(1, whole[3..], new TlsPosition(13, 0));
+        CollectionAssert.AreEqual(new long[] { 10, 13 }, positions);
+    }
+
+    /// <summary>Keeps only the packet numbers of OnServerHello and OnCertificate.</summary>
+    private sealed class PositionSink(List<long> positions) : ITlsEventSink
+    {
+        public void OnRecord(int side, TlsContentType type, ushort version, int length, TlsPosition position) { }
+        public void OnClientHello(int side, ClientHelloInfo hello, TlsPosition position) { }
+        public void OnServerHello(int side, ServerHelloInfo hello, TlsPosition position) => positions.Add(position.PacketNumber);
+        public void OnCertificate(int side, CertificateMessage message, TlsPosition position) => positions.Add(position.PacketNumber);
+        public void OnCertificateRequest(int side, CertificateRequestInfo request, TlsPosition position) { }
+        public void OnHandshakeMessage(int side, TlsHandshakeType type, int length, bool decrypted, TlsPosition position) { }
+        public void OnChangeCipherSpec(int side, TlsPosition position) { }
+        public void OnEncryptedRecord(int side, TlsContentType outerType, int length, TlsPosition position) { }
+        public void OnAlert(int side, TlsAlert alert, TlsPosition position) { }
+        public void OnApplicationData(int side, int length, TlsPosition position) { }
+        public void OnNotTls(int side, string firstBytesPreview, TlsPosition position) { }
+        public void OnAnomaly(int side, TlsAnomaly anomaly) { }
+    }
+
+    [TestMethod]
     public void TwoAlertsInOneRecord()
     {
         var (sink, d) = NewDecoder();

@@ -121,6 +121,34 @@ public sealed class StartTlsTests
     public void FirstLines(string line, string? protocol) => Assert.AreEqual(protocol, StartTlsDetector.ClassifyLine(line));
 
     [TestMethod]
+    public void ClassifyNeverGivesUpOnAPrefixOfTls()
+    {
+        var record = Hex.Record(22, SampleMessages.ClientHello13, 0x0301);
+        Assert.AreEqual(StartTlsDetector.StreamStart.NeedMore, StartTlsDetector.Classify(record.AsSpan(0, 1), final: false, out _));
+        for (var n = 2; n <= record.Length; n++)
+        {
+            Assert.AreEqual(StartTlsDetector.StreamStart.Tls, StartTlsDetector.Classify(record.AsSpan(0, n), final: false, out _), $"prefix {n}");
+        }
+        var v2 = SampleMessages.Sslv2ClientHello;
+        for (var n = 1; n < 5; n++)
+        {
+            Assert.AreEqual(StartTlsDetector.StreamStart.NeedMore, StartTlsDetector.Classify(v2.AsSpan(0, n), final: false, out _), $"sslv2 prefix {n}");
+        }
+        Assert.AreEqual(StartTlsDetector.StreamStart.Sslv2, StartTlsDetector.Classify(v2, final: false, out _));
+    }
+
+    [TestMethod]
+    public void ClassifyWaitsForTheFirstLine()
+    {
+        var greeting = Ascii("220 mail.example.com ESMTP\r\n");
+        Assert.AreEqual(StartTlsDetector.StreamStart.NeedMore, StartTlsDetector.Classify(greeting.AsSpan(0, 10), final: false, out _));
+        Assert.AreEqual(StartTlsDetector.StreamStart.StartTlsCandidate, StartTlsDetector.Classify(greeting.AsSpan(0, 10), final: true, out var p1));
+        Assert.AreEqual("SMTP", p1);
+        Assert.AreEqual(StartTlsDetector.StreamStart.StartTlsCandidate, StartTlsDetector.Classify(greeting, final: false, out var p2));
+        Assert.AreEqual("SMTP", p2);
+    }
+
+    [TestMethod]
     public void ProbeNeedsAHelloOrAnAlert()
     {
         Assert.AreEqual(TlsParseResult.Complete, StartTlsDetector.ProbeTlsStart(ClientFlight, 18432));

@@ -1,11 +1,12 @@
 #!/bin/sh
 # Regenerates the *.hex handshake fixtures from real OpenSSL handshakes on 127.0.0.1 (ports 20410-20499).
+# KEEP=1 keeps the work folder (PKI, s_server/s_client logs) for debugging.
 # Each run makes a fresh PKI and fresh randoms, so the bytes change; the tests assert only what is stable
 # (versions, SNI, ALPN, cipher, certificate count and subjects, alerts). Needs openssl and python3.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 work=$(mktemp -d)
-trap 'rm -rf /tmp/tlsfix-last; cp -r "$work" /tmp/tlsfix-last; rm -rf "$work"' EXIT
+trap 'if [ -n "${KEEP:-}" ]; then echo "logs kept in $work" >&2; else rm -rf "$work"; fi' EXIT
 cd "$work"
 
 # PKI: root -> intermediate -> leaf (www.example.test), P-256 keys to keep the fixtures small.
