@@ -36,8 +36,8 @@ CAUSE = {
     "plain-http": "not-tls",
 }
 
-# Failures decided by the client after it saw the server's certificate chain: in TLS 1.3 that chain is
-# encrypted, so without keys the certificate cannot be seen.
+# Failures decided on a certificate: in TLS 1.3 the server's chain, the CertificateRequest and the client's
+# Certificate are encrypted, so without keys the certificate cannot be seen (certificate-not-visible).
 CLIENT_REJECTS_CHAIN = {"truststore-missing-anchor", "incomplete-chain", "hostname-mismatch",
                         "certificate-expired", "certificate-not-yet-valid", "truststore-empty"}
 
@@ -77,8 +77,10 @@ COMBO_NOTES = {
                                             "in a self-signed trusted root.",
     ("intermediate-only", "curl", None): "curl sets X509_V_FLAG_PARTIAL_CHAIN, so the trusted intermediate is "
                                          "enough and it accepts.",
-    ("empty-truststore", "openssl", None): "s_client cannot load a CA file without certificates, so it runs with "
-                                           "-no-CAfile -no-CApath -no-CAstore (trusts nothing), the same situation.",
+    ("empty-truststore", "openssl", None): "s_client cannot load a CA file without certificates (it stops before "
+                                           "connecting: 'X509_load_cert_crl_file_ex:no certificate or crl found'), "
+                                           "so it runs with -no-CAfile -no-CApath -no-CAstore (trusts nothing), the "
+                                           "same situation.",
     ("mtls-no-client-cert", "java", None): "Java writes its whole flight before it reads: when the server's alert "
                                            "and FIN come first it may report 'Broken pipe' instead of 'Received "
                                            "fatal alert: ...' (timing); the server's alert is in the capture either way.",
@@ -115,13 +117,15 @@ def expected_without_keys(scenario, client, expected):
     if expected["outcome"] != "failed":
         return expected
     if client == "curl" and scenario in CURL_LATE_NAME_CHECK:
-        # Handshake completed on the wire, then an encrypted close_notify: nothing tells it apart from success.
-        return {"outcome": "completed", "causes": []}
+        # Handshake completed on the wire, then the client closes first (encrypted close_notify, FIN/RST) without
+        # sending any data: unlike a success, where the request follows the Finished.
+        return {"outcome": "failed", "causes": ["certificate-not-visible"]}
     if causes and causes[0] in CLIENT_REJECTS_CHAIN:
         return {"outcome": "failed", "causes": ["certificate-not-visible"]}
     if causes and causes[0] in ("client-certificate-missing", "client-certificate-rejected"):
-        # The CertificateRequest, the client's Certificate and the server's alert are all encrypted.
-        return {"outcome": "failed", "causes": []}
+        # The CertificateRequest, the client's Certificate and the server's alert are all encrypted: the server
+        # aborts right after the client's flight, and only a key log shows why.
+        return {"outcome": "failed", "causes": ["certificate-not-visible"]}
     return expected  # server-rejected-hello: the server's alert precedes encryption.
 
 
