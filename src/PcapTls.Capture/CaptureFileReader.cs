@@ -52,9 +52,14 @@ public sealed class CaptureFileReader
     /// (those near the start are known after Open; the rest are added while reading).</summary>
     public IReadOnlyList<LinkType> LinkTypes => _linkTypes;
 
-    /// <summary>The snapshot length the file declares (the largest over pcapng interfaces); null when the
-    /// file says "unlimited" (0) or declares none.</summary>
+    /// <summary>The snapshot length the file declares (the largest over pcapng interfaces). When it declares
+    /// none (0, as editcap writes) and a read found frames cut short, it is inferred after <see cref="Read"/> as
+    /// the largest captured length of a cut frame (as capinfos does); <see cref="SnapLengthInferred"/> says so.</summary>
     public int? SnapLength { get; private set; }
+
+    public bool SnapLengthInferred { get; private set; }
+
+    private int _largestTruncatedFrame;
 
     /// <summary>Size of the file on disk (compressed size for gzip), for a progress bar.</summary>
     public long TotalBytes { get; }
@@ -169,6 +174,7 @@ public sealed class CaptureFileReader
         PacketCount = 0;
         CapturedBytes = 0;
         TruncatedPacketCount = 0;
+        _largestTruncatedFrame = 0;
         FirstTimestampNanos = null;
         LastTimestampNanos = null;
         Volatile.Write(ref _bytesRead, 0);
@@ -194,6 +200,11 @@ public sealed class CaptureFileReader
             sink.Report(PacketCount + 1, CaptureAnomalyKind.CompressedDataCorrupt, $"gzip data corrupt after {PacketCount} frames: {ex.Message}");
         }
         Volatile.Write(ref _bytesRead, TotalBytes);
+        if ((SnapLength is null || SnapLengthInferred) && _largestTruncatedFrame > 0)
+        {
+            SnapLength = _largestTruncatedFrame;
+            SnapLengthInferred = true;
+        }
     }
 
     private static FileStream OpenFile(string path) =>
@@ -216,6 +227,10 @@ public sealed class CaptureFileReader
         if (original > data.Length)
         {
             TruncatedPacketCount++;
+            if (data.Length > _largestTruncatedFrame)
+            {
+                _largestTruncatedFrame = data.Length;
+            }
         }
         FirstTimestampNanos ??= timestampNanos;
         LastTimestampNanos = timestampNanos;

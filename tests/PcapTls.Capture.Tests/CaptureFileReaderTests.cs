@@ -308,6 +308,21 @@ public sealed class CaptureFileReaderTests
     }
 
     [TestMethod]
+    public void AnUndeclaredSnapLengthIsInferredFromCutFrames()
+    {
+        var bytes = new Bytes(false).Shb().Idb(1, 0)          // snaplen 0: not declared (editcap -s writes this)
+            .Epb(0, 1, A[..40], 60)                           // cut at 40
+            .Epb(0, 2, Frame(2, 30))                          // whole
+            .ToArray();
+        var reader = CaptureFileReader.Open(Temp(bytes, ".pcapng"));
+        Assert.IsNull(reader.SnapLength);
+        reader.Read(new RecordingHandler());
+        Assert.AreEqual(40, reader.SnapLength);
+        Assert.IsTrue(reader.SnapLengthInferred);
+        Assert.AreEqual(1, reader.TruncatedPacketCount);
+    }
+
+    [TestMethod]
     public void PcapNgInvalidTimestampResolutionFallsBackToMicroseconds()
     {
         var bytes = new Bytes(false).Shb().Idb(1, 0, tsresol: 20).Epb(0, 5, A).ToArray();
