@@ -80,6 +80,14 @@ public sealed class CorpusTests
     }
 
     [TestMethod]
+    public void CorpusStaysUnderItsSizeBudget()
+    {
+        const long MaxCorpusBytes = 5L * 1024 * 1024;
+        var total = Directory.EnumerateFiles(RepoPaths.Captures, "*", SearchOption.AllDirectories).Sum(f => new FileInfo(f).Length);
+        Assert.IsLessThan(MaxCorpusBytes, total, $"captures/ holds {total} bytes");
+    }
+
+    [TestMethod]
     public void EveryCaptureHasTheFormatLinkTypeAndSnapLengthTheManifestStates()
     {
         foreach (var c in Manifest.Captures)
