@@ -291,8 +291,9 @@ internal sealed class StreamReassembler(TcpConnection connection, FlowDirection 
         var capturedEnd = offset + captured.Length;
         foreach (var (start, stop) in pieces)
         {
+            // A piece may begin beyond what the snapshot length kept: then it holds no bytes, only a length.
             var dataLength = (int)Math.Max(0, Math.Min(stop, capturedEnd) - start);
-            var data = captured.Slice((int)(start - offset), dataLength).ToArray();
+            var data = dataLength == 0 ? [] : captured.Slice((int)(start - offset), dataLength).ToArray();
             var segment = new BufferedSegment(start, (int)(stop - start), data, position);
             var index = _pending.FindIndex(s => s.Offset > start);
             _pending.Insert(index < 0 ? _pending.Count : index, segment);

@@ -214,6 +214,19 @@ public sealed class ReassemblyTests
     }
 
     [TestMethod]
+    public void ACutSegmentOverlappingBufferedDataBeyondItsCapturedBytes()
+    {
+        var t = new FlowScript();
+        t.Handshake();
+        t.C(111, 501, A, "KLMNO");                    // #4: buffered at offset 10..15
+        t.C(111, 501, A, "kl", originalLength: 10);   // #5: offset 10..20, only 2 bytes captured; 15..20 holds no bytes
+        t.C(101, 501, A, "abcdefghij");               // #6
+        t.Finish();
+        Assert.AreEqual("abcdefghijKLMNO_____", t.Factory.Consumers[0].FromOriginator.ToString());
+        Assert.AreEqual(FlowAnomalyKind.OverlapConflict, t.Factory.Anomalies.Single().Kind);
+    }
+
+    [TestMethod]
     public void SequenceNumbersWrapAround()
     {
         var t = new FlowScript();
