@@ -26,8 +26,14 @@ internal sealed class CaptureFacts
 /// </summary>
 internal static class HandshakeJudge
 {
-    /// <summary>An encrypted TLS 1.3 record of this size is an alert: 2 bytes + content type + 16-byte AEAD tag.</summary>
-    internal const int EncryptedAlertRecordLength = 19;
+    /// <summary>
+    /// The smallest encrypted TLS 1.3 record that can hold a Finished: 4-byte header + 32-byte verify_data
+    /// (SHA-256) + content type + 8-byte tag (CCM_8). A shorter record from a side that has not finished is an
+    /// alert: 19 bytes from OpenSSL (2 + 1 + 16), 35 from Java 17, which pads its alerts.
+    /// </summary>
+    internal const int MinimumEncryptedFinishedLength = 45;
+
+    internal static bool IsAlertSized(int recordLength) => recordLength < MinimumEncryptedFinishedLength;
 
     /// <summary>The first byte of a TLS handshake record (content type 22).</summary>
     private const int TlsHandshakeRecordType = 22;
@@ -253,13 +259,13 @@ internal static class HandshakeJudge
         {
             // Without keys: read the pattern of record sizes and directions.
             var firstClient = clientEncrypted.FirstOrDefault();
-            var clientAbortedEncrypted = clientEncrypted.Count > 0 && firstClient.Length == EncryptedAlertRecordLength;
+            var clientAbortedEncrypted = clientEncrypted.Count > 0 && IsAlertSized(firstClient.Length);
             if (clientFatal is { } pa || clientAbortedEncrypted || (clientEncrypted.Count == 0 && clientTeardown is not null && serverEncrypted.Count > 0))
             {
                 var how = clientFatal is { } a
                     ? $"a plaintext alert {AlertText(a.Alert)} {Packet(a.Packet)} (OpenSSL-style)"
                     : clientAbortedEncrypted
-                        ? $"an encrypted record of {EncryptedAlertRecordLength} bytes {Packet(firstClient.Packet)}, the size of an alert (Java-style)"
+                        ? $"an encrypted record of {firstClient.Length} bytes {Packet(firstClient.Packet)}, too short for a Finished: an alert (Java-style)"
                         : $"no Finished, only {clientTeardown!.Value.Kind.ToString().ToUpperInvariant()} {Packet(clientTeardown!.Value.Packet)}";
                 causes.Add(NotVisible(o, $"The client aborted right after the server's encrypted flight: {how}{TeardownText(o)}; in TLS 1.3 that is how a client rejects the server's certificate"));
                 return (HandshakeOutcome.Failed, "the client aborted after the server's (encrypted) Certificate");
@@ -272,7 +278,7 @@ internal static class HandshakeJudge
             if (clientEncrypted.Count > 0)
             {
                 var serverAfter = serverEncrypted.Where(r => r.Packet > firstClient.Packet).ToList();
-                if (serverAfter.Count > 0 && serverAfter[0].Length == EncryptedAlertRecordLength && clientEncrypted.Count == 1)
+                if (serverAfter.Count > 0 && IsAlertSized(serverAfter[0].Length))
                 {
                     causes.Add(NotVisible(o, $"The server sent an alert-sized encrypted record {Packet(serverAfter[0].Packet)} right after the client's Finished{TeardownText(o)}: it rejected the client's flight (typically a missing or untrusted client certificate)"));
                     return (HandshakeOutcome.Failed, "the server aborted after the client's Finished (encrypted alert)");
@@ -318,7 +324,7 @@ internal static class HandshakeJudge
             ExplainClientRejection(o, ctx, verdict, certificates, causes, null, ct);
             return (HandshakeOutcome.Failed, "the client closed the connection after the server's Certificate without a readable alert");
         }
-        if (clientEncrypted.Count == 1 && clientEncrypted[0].Length == EncryptedAlertRecordLength)
+        if (clientEncrypted.Count == 1 && IsAlertSized(clientEncrypted[0].Length))
         {
             ExplainClientRejection(o, ctx, verdict, certificates, causes, null, clientTeardown);
             return (HandshakeOutcome.Failed, "the client aborted with an encrypted alert (the key log has no key for it)");
@@ -333,18 +339,37 @@ internal static class HandshakeJudge
     /// </summary>
     private static bool RejectedAfterHandshake(HandshakeObservation o, JudgeContext ctx, ChainVerdict? verdict, ControlSeen? clientTeardown, ControlSeen? serverTeardown)
     {
-        if (verdict is not { Trusted: false } || clientTeardown is not { } ct || o.ApplicationDataRecords[o.ClientSide] > 0 || (o.IsTls13 && !o.Decrypting))
+        if (verdict is not { Trusted: false } || clientTeardown is null || o.ApplicationDataRecords[o.ClientSide] > 0 || (o.IsTls13 && !o.Decrypting))
         {
             return false;
         }
-        var clientClosedFirst = serverTeardown is not { } st || ct.Seq < st.Seq;
-        var serverAlertFirst = o.Alerts.Any(a => a.Side == o.ServerSide && a.Seq < ct.Seq && a.Packet > o.ServerHelloPacket);
         var believable = !ctx.TrustStoreIsSystemRoots || verdict.Findings.All(f => f.Code == CauseCode.HostnameMismatch);
-        return clientClosedFirst && !serverAlertFirst && believable;
+        return believable && FirstCloseSeq(o, o.ClientSide) < FirstCloseSeq(o, o.ServerSide);
+    }
+
+    /// <summary>The first step a side took to close after the handshake: an alert (close_notify) or FIN/RST.</summary>
+    private static int FirstCloseSeq(HandshakeObservation o, int side)
+    {
+        var first = int.MaxValue;
+        foreach (var a in o.Alerts)
+        {
+            if (a.Side == side && a.Packet > o.ServerHelloPacket)
+            {
+                first = Math.Min(first, a.Seq);
+            }
+        }
+        foreach (var x in o.Controls)
+        {
+            if (x.Side == side && x.Kind is TcpControlKind.Fin or TcpControlKind.Rst)
+            {
+                first = Math.Min(first, x.Seq);
+            }
+        }
+        return first;
     }
 
     private static bool RejectedAfterHandshakeTls13(HandshakeObservation o, List<RecordSeen> clientEncrypted, ControlSeen? clientTeardown)
-        => clientTeardown is not null && clientEncrypted.Count == 2 && clientEncrypted[1].Length == EncryptedAlertRecordLength;
+        => clientTeardown is not null && clientEncrypted.Count == 2 && IsAlertSized(clientEncrypted[1].Length);
 
     private static void ExplainClientRejection(HandshakeObservation o, JudgeContext ctx, ChainVerdict? verdict, List<CertificateInfo> certificates,
         List<Cause> causes, AlertSeen? alert, ControlSeen? teardown)

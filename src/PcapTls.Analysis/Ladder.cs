@@ -46,7 +46,7 @@ internal static class Ladder
             {
                 TlsContentType.ChangeCipherSpec => "ChangeCipherSpec",
                 TlsContentType.ApplicationData when o.IsTls13 && !o.Decrypting =>
-                    r.Length == HandshakeJudge.EncryptedAlertRecordLength ? $"encrypted record ({r.Length} bytes, alert-sized)" : $"encrypted record ({r.Length} bytes)",
+                    LooksLikeAlert(o, r) ? $"encrypted record ({r.Length} bytes, alert-sized)" : $"encrypted record ({r.Length} bytes)",
                 TlsContentType.ApplicationData when o.IsTls13 => HasDecoded(o, r) ? null : $"application data ({r.Length} bytes)",
                 TlsContentType.ApplicationData => $"application data ({r.Length} bytes)",
                 TlsContentType.Handshake when !HasDecoded(o, r) => $"encrypted handshake ({r.Length} bytes)",
@@ -78,6 +78,22 @@ internal static class Ladder
             steps.Add(new LadderStep(first.Packet, HandshakeJudge.FromNanos(first.Time), o.PeerOf(first.Side), what));
         }
         return steps;
+    }
+
+    /// <summary>A short encrypted record is an alert only where a Finished or data was due: from the client, or from
+    /// the server after the client's flight (the server's own flight has short EncryptedExtensions records).</summary>
+    private static bool LooksLikeAlert(HandshakeObservation o, RecordSeen r)
+    {
+        if (!HandshakeJudge.IsAlertSized(r.Length))
+        {
+            return false;
+        }
+        if (r.Side == o.ClientSide)
+        {
+            return true;
+        }
+        var clientFlight = o.Records.FirstOrDefault(x => x.Side == o.ClientSide && x.Type == TlsContentType.ApplicationData && x.Packet > o.ServerHelloPacket);
+        return clientFlight.Packet != 0 && r.Seq > clientFlight.Seq;
     }
 
     private static bool HasDecoded(HandshakeObservation o, RecordSeen r)
