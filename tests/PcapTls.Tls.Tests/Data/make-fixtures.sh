@@ -60,7 +60,7 @@ run tls13-ok "-tls1_3" "-tls1_3 -CAfile root.pem -verify_return_error -keylogfil
 run tls12-unknown-ca "-tls1_2" "-tls1_2 -CAfile leaf.pem -verify_return_error"
 run tls13-unknown-ca "-tls1_3" "-tls1_3 -CAfile leaf.pem -verify_return_error -keylogfile $here/tls13-unknown-ca.keylog"
 run tls12-client-auth "-tls1_2 -Verify 1 -CAfile root.pem" "-tls1_2 -CAfile root.pem"
-run tls13-hrr "-tls1_3 -groups P-256" "-tls1_3 -groups X25519:P-256 -CAfile root.pem"
+run tls13-hrr "-tls1_3 -groups P-256" "-tls1_3 -groups X25519:P-256 -CAfile root.pem -keylogfile $here/tls13-hrr.keylog"
 
 # SSLv2-format ClientHello (as very old clients send) to a TLS 1.2 server with an RSA key: the server answers
 # in TLS. The client then gives up (it cannot continue), so the capture ends after the server's first flight.
