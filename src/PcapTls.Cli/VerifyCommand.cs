@@ -55,6 +55,11 @@ internal static class VerifyCommand
             var t => throw new UserErrorException(ExitCode.Usage, $"--tls must be 1.2 or 1.3, not '{t}'"),
         };
         var (profile, partial) = CommonOptions.ParseClient(parse);
+        if (string.Equals(parse.GetValue(CommonOptions.Client), "curl", StringComparison.OrdinalIgnoreCase))
+        {
+            // curl: OpenSSL's verify with partial chains, and its own host name messages after the handshake.
+            (profile, partial) = (ClientProfile.Curl, true);
+        }
         var at = CommonOptions.ParseAt(parse) ?? DateTimeOffset.UtcNow;
         var chain = ChainInput.Read(parse.GetValue(ChainArgument)!);
         var store = LoadTrustStoreOrSystem(parse, stderr);
@@ -151,7 +156,7 @@ internal static class VerdictConsole
 
     public static void Write(TextWriter o, ChainVerdict v, TrustStore store, ushort tls)
     {
-        o.WriteLine($"Verdict: {(v.Trusted ? "TRUSTED" : "NOT TRUSTED")} ({(v.Profile == ClientProfile.Java ? "java" : "openssl")} rules, TLS {(tls >= 0x0304 ? "1.3" : "1.2")}, at {Time(v.At)})");
+        o.WriteLine($"Verdict: {(v.Trusted ? "TRUSTED" : "NOT TRUSTED")} ({v.Profile.ToString().ToLowerInvariant()} rules, TLS {(tls >= 0x0304 ? "1.3" : "1.2")}, at {Time(v.At)})");
         if (!v.Trusted)
         {
             o.WriteLine($"Client would say: {v.ClientMessage}");
@@ -306,7 +311,7 @@ internal static class VerdictJson
         var doc = new
         {
             trusted = v.Trusted,
-            client = v.Profile == ClientProfile.Java ? "java" : "openssl",
+            client = v.Profile.ToString().ToLowerInvariant(),
             at = v.At,
             clientMessage = v.ClientMessage,
             alert = v.PredictedAlert,

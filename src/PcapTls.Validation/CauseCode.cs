@@ -7,6 +7,9 @@ public enum ClientProfile
     Java,
     /// <summary>OpenSSL 3 (s_client, curl): anchors must be self-signed, OpenSSL's verify error texts.</summary>
     OpenSsl,
+    /// <summary>curl 7.88 on OpenSSL 3: OpenSSL's verify with partial chains allowed (a trusted intermediate is
+    /// enough), and curl's own host name check after the handshake (no alert: it closes with close_notify).</summary>
+    Curl,
 }
 
 /// <summary>What the leaf is being used for (checked against its extended key usage).</summary>

@@ -74,7 +74,8 @@ public static class ChainValidator
         {
             failure1 = ClientFailure.EmptyAnchors;
             message = profile == ClientProfile.Java ? ClientMessages.JavaEmptyAnchors : OpenSslVerifyError.Text(OpenSslVerifyError.UnableToGetIssuerCertLocally);
-            opensslError = profile == ClientProfile.OpenSsl ? OpenSslVerifyError.UnableToGetIssuerCertLocally : null;
+            opensslError = profile != ClientProfile.Java ? OpenSslVerifyError.UnableToGetIssuerCertLocally : null;
+            message = profile == ClientProfile.Curl ? CurlMessages.VerifyFailed(message) : message;
             path = null;
         }
         else if (profile == ClientProfile.Java)
@@ -89,7 +90,10 @@ public static class ChainValidator
         }
         else
         {
-            var d = OpenSslVerify.Decide(parsedChain, anchors, request.AllowPartialChain, request.At, request.Purpose, host);
+            var curl = profile == ClientProfile.Curl;
+            // curl gives OpenSSL no host name: it checks the name itself once the handshake is done.
+            var noHostCheck = new HostNameCheck(null, false, true, "none", [], null, "checked by curl after the handshake");
+            var d = OpenSslVerify.Decide(parsedChain, anchors, request.AllowPartialChain || curl, request.At, request.Purpose, curl ? noHostCheck : host);
             opensslError = d.Error;
             failedAt = d.FailedAt;
             failure1 = d.Error switch
@@ -106,6 +110,15 @@ public static class ChainValidator
                 _ => ClientFailure.NoPath,
             };
             message = d.Error is { } e ? OpenSslVerifyError.Text(e) : null;
+            if (curl)
+            {
+                message = message is null ? null : CurlMessages.VerifyFailed(message);
+                if (d.Error is null && host.Checked && !host.Matched)
+                {
+                    failure1 = ClientFailure.HostName;
+                    message = CurlMessages.HostMismatch(sent[0], host);
+                }
+            }
             path = d.Error is null ? d.Chain : d.ChainTrusted ? d.Chain : null;
             if (failure1 != ClientFailure.None && failure1 != ClientFailure.HostName)
             {

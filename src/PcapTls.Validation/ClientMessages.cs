@@ -83,6 +83,19 @@ internal static class OpenSslVerifyError
     };
 }
 
+/// <summary>curl's own texts (lib/vtls/openssl.c in 7.88), as its command line prints them.</summary>
+internal static class CurlMessages
+{
+    public static string VerifyFailed(string openSslText) => $"curl: (60) SSL certificate problem: {openSslText}";
+
+    /// <summary>verifyhost(): any DNS or IP SAN means the SANs decide; else the last CN, compared even with an IP literal.</summary>
+    public static string HostMismatch(CertificateInfo leaf, HostNameCheck host) => leaf.DnsNames.Count > 0 || leaf.IpAddresses.Count > 0
+        ? $"curl: (60) SSL: no alternative certificate subject name matches target host name '{host.Host}'"
+        : leaf.CommonName is { } cn
+            ? $"curl: (60) SSL: certificate subject name '{cn}' does not match target host name '{host.Host}'"
+            : "curl: (60) SSL: unable to obtain common name from peer certificate";
+}
+
 /// <summary>The texts and alerts of the real clients (measured with OpenJDK 17 and OpenSSL 3.0, see FACTS.md).</summary>
 internal static class ClientMessages
 {
@@ -99,7 +112,12 @@ internal static class ClientMessages
         {
             return null;
         }
-        if (profile == ClientProfile.OpenSsl)
+        if (profile == ClientProfile.Curl && failure == ClientFailure.HostName)
+        {
+            // curl checks the name after the handshake and closes with close_notify: no fatal alert.
+            return null;
+        }
+        if (profile != ClientProfile.Java)
         {
             return openSslError is { } e ? OpenSslVerifyError.Alert(e) : TlsAlert.CertificateUnknown;
         }

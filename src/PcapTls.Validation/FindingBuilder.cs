@@ -33,7 +33,7 @@ internal sealed class FindingBuilder
 
     public IReadOnlyList<CertificateInfo> Needed => _needed;
 
-    private string ClientSays => _message is null ? "" : $"; the {(_request.Profile == ClientProfile.Java ? "Java" : "OpenSSL")} client would say: \"{_message}\"";
+    private string ClientSays => _message is null ? "" : $"; the {_request.Profile switch { ClientProfile.Java => "Java", ClientProfile.Curl => "curl", _ => "OpenSSL" }} client would say: \"{_message}\"";
 
     private string Index(CertificateInfo c)
     {

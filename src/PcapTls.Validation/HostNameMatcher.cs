@@ -37,7 +37,7 @@ internal static class HostNameMatcher
         }
         var presented = leaf.IpAddresses.Select(a => "IP:" + a).Concat(leaf.DnsNames.Select(d => "DNS:" + d)).ToList();
         string message;
-        if (profile == ClientProfile.OpenSsl)
+        if (profile != ClientProfile.Java)
         {
             message = OpenSslVerifyError.Text(OpenSslVerifyError.IpAddressMismatch);
         }
@@ -64,7 +64,7 @@ internal static class HostNameMatcher
                     return new HostNameCheck(host, true, true, "dns-san", leaf.DnsNames, name, $"{host} matches the SAN DNS name {name}");
                 }
             }
-            var message = profile == ClientProfile.OpenSsl
+            var message = profile != ClientProfile.Java
                 ? OpenSslVerifyError.Text(OpenSslVerifyError.HostnameMismatch)
                 : $"No subject alternative DNS name matching {host} found.";
             var hint = leaf.CommonName is { } cn && Matches(host, cn, profile)
@@ -79,7 +79,7 @@ internal static class HostNameMatcher
         {
             return new HostNameCheck(host, true, true, "cn", [commonName], commonName, $"{host} matches the subject CN {commonName} (the certificate has no DNS SAN)");
         }
-        var msg = profile == ClientProfile.OpenSsl
+        var msg = profile != ClientProfile.Java
             ? OpenSslVerifyError.Text(OpenSslVerifyError.HostnameMismatch)
             : $"No name matching {host} found";
         return new HostNameCheck(host, true, false, "cn", leaf.CommonName is null ? [] : [leaf.CommonName], null,
@@ -101,7 +101,7 @@ internal static class HostNameMatcher
         {
             return string.Equals(host, pattern, StringComparison.OrdinalIgnoreCase);
         }
-        return profile == ClientProfile.OpenSsl ? OpenSslWildcard(host, pattern) : JavaWildcard(host, pattern);
+        return profile != ClientProfile.Java ? OpenSslWildcard(host, pattern) : JavaWildcard(host, pattern);
     }
 
     private static bool JavaWildcard(string host, string pattern)

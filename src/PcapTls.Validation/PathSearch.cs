@@ -27,7 +27,7 @@ internal sealed class PathSearch
         _sent = sent;
         _trusted = trusted;
         _profile = profile;
-        _partialChain = partialChain;
+        _partialChain = partialChain || profile == ClientProfile.Curl;
         _at = at;
         foreach (var (c, origin) in trusted)
         {
@@ -87,7 +87,7 @@ internal sealed class PathSearch
         {
             node.IsAnchor = true;
             node.LeadsToAnchor = true;
-            if (_profile == ClientProfile.OpenSsl && !cert.IsValidAt(_at))
+            if (_profile != ClientProfile.Java && !cert.IsValidAt(_at))
             {
                 // OpenSSL checks the anchor's dates too; Java never does.
                 (node.ProblemKind, node.Problem) = ValidityProblem(cert);
@@ -197,7 +197,7 @@ internal sealed class PathSearch
                 ? new IssuerAttempt(cand, origin, true, IssuerRejection.None, "trust anchor", anchorNode)
                 : Reject(anchorNode.ProblemKind, $"trust anchor, but {anchorNode.Problem}", anchorNode);
         }
-        if (trusted && _profile == ClientProfile.OpenSsl && !_partialChain)
+        if (trusted && _profile != ClientProfile.Java && !_partialChain)
         {
             // OpenSSL keeps looking for the issuer of a trusted intermediate; it is not an anchor by itself.
             origin += " (not self-signed: not an anchor for OpenSSL)";

@@ -57,7 +57,7 @@ internal static class AlgorithmPolicy
         {
             (_, "MD2" or "MD5") => $"signature algorithm {cert.SignatureAlgorithm} is disabled",
             (ClientProfile.Java, "SHA1") when anchoredAtJdkCa => $"signature algorithm {cert.SignatureAlgorithm} is disabled for TLS server chains ending at a JDK CA",
-            (ClientProfile.OpenSsl, "SHA1") => $"signature algorithm {cert.SignatureAlgorithm} is too weak at security level 2",
+            (not ClientProfile.Java, "SHA1") => $"signature algorithm {cert.SignatureAlgorithm} is too weak at security level 2",
             _ => null,
         };
     }

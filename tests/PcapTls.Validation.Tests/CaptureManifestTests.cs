@@ -6,7 +6,7 @@ using PcapTls.Validation;
 namespace PcapTls.Validation.Tests;
 
 /// <summary>
-/// For every base capture in captures/manifest.json whose client judged the server's chain (Java, s_client), the
+/// For every base capture in captures/manifest.json whose client judged the server's chain (Java, s_client, curl), the
 /// message and alert this core predicts equal what the real client printed and sent. The chain is rebuilt from the
 /// PEM files the manifest names (captures/pki), not from the capture: this test does not depend on the capture parser.
 /// </summary>
@@ -77,7 +77,7 @@ public sealed class CaptureManifestTests
         {
             var client = e.GetProperty("client").GetString()!;
             var scenario = e.GetProperty("scenario").GetString()!;
-            if (e.GetProperty("variant").GetString() != "base" || client is not ("java" or "openssl") || !ChainScenarios.Contains(scenario))
+            if (e.GetProperty("variant").GetString() != "base" || client is not ("java" or "openssl" or "curl") || !ChainScenarios.Contains(scenario))
             {
                 continue;
             }
@@ -86,7 +86,7 @@ public sealed class CaptureManifestTests
                 .Select(c => c.Der).ToList();
             var tls = e.GetProperty("tlsVersion").GetString() == "1.3" ? (ushort)0x0304 : (ushort)0x0303;
             var request = new ValidationRequest(chain, LoadStore(e, client), e.GetProperty("host").GetString(), CaptureTime(e.GetProperty("file").GetString()!),
-                client == "java" ? ClientProfile.Java : ClientProfile.OpenSsl) { TlsVersion = tls };
+                client switch { "java" => ClientProfile.Java, "curl" => ClientProfile.Curl, _ => ClientProfile.OpenSsl }) { TlsVersion = tls };
             var verdict = ChainValidator.Validate(request);
             var result = e.GetProperty("clientResult");
             var realMessage = result.GetProperty("message").ValueKind == JsonValueKind.String ? result.GetProperty("message").GetString() : null;
@@ -108,14 +108,14 @@ public sealed class CaptureManifestTests
                 failures.Add($"{id}: the client rejected ({realMessage}), the core says trusted");
                 continue;
             }
-            var predicted = client == "java" ? verdict.ClientMessage : $"verify error:num={verdict.OpenSslErrorNumber}:{verdict.ClientMessage}";
+            var predicted = client == "openssl" ? $"verify error:num={verdict.OpenSslErrorNumber}:{verdict.ClientMessage}" : verdict.ClientMessage;
             if (predicted != realMessage)
             {
                 failures.Add($"{id}: message\n    real: {realMessage}\n    core: {predicted}");
             }
-            if (realAlert is { } a && verdict.PredictedAlert != a)
+            if (realAlert != verdict.PredictedAlert && (realAlert is not null || client == "curl"))
             {
-                failures.Add($"{id}: alert real {a}, core {verdict.PredictedAlert}");
+                failures.Add($"{id}: alert real {realAlert}, core {verdict.PredictedAlert}");
             }
             var expectedCause = e.GetProperty("expected").GetProperty("causes").EnumerateArray().Select(c => c.GetString()).FirstOrDefault();
             if (expectedCause is not null && verdict.Findings.FirstOrDefault()?.Code.ToCode() != expectedCause)

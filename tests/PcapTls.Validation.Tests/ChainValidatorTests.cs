@@ -401,6 +401,19 @@ public sealed class ChainValidatorTests
     }
 
     [TestMethod]
+    public void CurlAcceptsATrustedIntermediateAndChecksTheNameWithoutAnAlert()
+    {
+        Assert.IsTrue(Validate([_leaf, _intermediate], Store(_intermediate), profile: ClientProfile.Curl).Trusted, "curl sets partial-chain");
+        var missing = Validate([_leaf, _intermediate], Store(Root("Unrelated Root")), profile: ClientProfile.Curl);
+        Assert.AreEqual("curl: (60) SSL certificate problem: unable to get local issuer certificate", missing.ClientMessage);
+        Assert.AreEqual((byte)48, missing.PredictedAlert);
+        var name = Validate([_leaf, _intermediate], Store(_root), host: "other.example.test", profile: ClientProfile.Curl);
+        Assert.AreEqual("curl: (60) SSL: no alternative certificate subject name matches target host name 'other.example.test'", name.ClientMessage);
+        Assert.IsNull(name.PredictedAlert, "curl closes with close_notify after a name mismatch");
+        Assert.AreEqual(CauseCode.HostnameMismatch, name.Findings.Single().Code);
+    }
+
+    [TestMethod]
     public void CauseCodesRoundTrip()
     {
         Assert.AreEqual("truststore-missing-anchor", CauseCode.TruststoreMissingAnchor.ToCode());
