@@ -40,16 +40,23 @@ internal sealed class StreamBuffer
         Count -= count;
     }
 
-    /// <summary>Forgets the bytes and gives the memory back (a side that stops must not pin its buffers).</summary>
+    /// <summary>
+    /// Capacity kept across Clear: a whole record (2^14 + 2048 + 5) fits, so a stream whose records straddle TCP
+    /// segments reuses one array; only an exceptional buffer (a large handshake message) is given back.
+    /// </summary>
+    private const int RetainedCapacity = 32 * 1024;
+
+    /// <summary>Forgets the bytes; keeps a record-sized array for reuse, gives a larger one back.</summary>
     public void Clear()
     {
         Count = 0;
-        if (data.Length > InitialCapacity * 16)
+        if (data.Length > RetainedCapacity)
         {
             data = [];
         }
     }
 
+    /// <summary>Forgets the bytes and the memory (a side that stops must not pin its buffers).</summary>
     public void Release()
     {
         Count = 0;
