@@ -272,6 +272,38 @@ public sealed class DecoderTests
     }
 
     [TestMethod]
+    public void GapBeforeAnyDataResynchronisesInsteadOfCallingItNotTls()
+    {
+        // The capture started mid-connection: the side's first bytes are the tail of a record.
+        var (sink, d) = NewDecoder();
+        d.Gap(1, 1000, P1);
+        d.Feed(1, Hex.Concat(Hex.Parse("9A 7C 01 FF"), Hex.Record(21, Hex.Parse("0230"))), P1);
+        Assert.AreEqual(0, sink.NotTls.Count);
+        Assert.AreEqual(1, sink.Alerts.Count);
+    }
+
+    [TestMethod]
+    public void CertificateWithoutAServerHelloIsReadInEitherFormat()
+    {
+        foreach (var message in new[] { SampleMessages.Certificate12, SampleMessages.Certificate13 })
+        {
+            var (sink, d) = NewDecoder();
+            d.Feed(1, Hex.Record(22, message), P1);
+            Assert.AreEqual(2, sink.Certificates.Single().Message.Certificates.Count);
+            Assert.IsNull(d.NegotiatedVersion);
+        }
+    }
+
+    [TestMethod]
+    public void Tls13CertificateIsNotMistakenForTls12OnceTheVersionIsKnown()
+    {
+        var (sink, d) = NewDecoder();
+        d.Feed(1, Hex.Concat(Hex.Record(22, SampleMessages.ServerHello12), Hex.Record(22, SampleMessages.Certificate13)), P1);
+        Assert.AreEqual(0, sink.Certificates.Count);
+        Assert.AreEqual(TlsAnomalyKind.MalformedHandshake, sink.Anomalies.Single().Anomaly.Kind);
+    }
+
+    [TestMethod]
     public void TruncatedAtEnd()
     {
         var (sink, d) = NewDecoder();
