@@ -75,10 +75,13 @@ public sealed class TcpFlowTable
 
         if (connection is null)
         {
-            var startsSomething = (s.Flags & (TcpFlags.Syn | TcpFlags.Fin | TcpFlags.Rst)) != 0 || s.PayloadOriginalLength > 0;
+            var startsSomething = (s.Flags & (TcpFlags.Syn | TcpFlags.Fin | TcpFlags.Rst)) != 0 ||
+                (s.PayloadOriginalLength > 1 || (s.PayloadOriginalLength == 1 && s.Flags != TcpFlags.Ack));
             if (!startsSomething)
             {
-                // A bare ACK (typically the last ACK of a retired connection) would only make an empty flow.
+                // A bare ACK (typically the last ACK of a retired connection) would only make an empty flow, and a
+                // 1-byte ACK-only segment is a keep-alive probe of an idle connection (Windows sends one byte):
+                // starting a connection there would hand one stale byte to the consumer as its first data.
                 Statistics.SegmentsIgnored++;
                 return;
             }

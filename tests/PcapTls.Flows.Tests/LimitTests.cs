@@ -121,7 +121,7 @@ public sealed class LimitTests
         for (var i = 0; i < 40; i++)
         {
             t.NowMs += 1_000;
-            t.C(101 + (uint)i, 501, A, "k", port: 50001);   // another connection keeps the clock moving
+            t.C(101 + (uint)i, 501, A | P, "k", port: 50001);   // another connection keeps the clock moving
         }
         Assert.AreEqual(FlowEndReason.Evicted, t.Factory.Consumers[0].EndReason);
         Assert.IsNull(t.Factory.Consumers[1].EndReason);
@@ -152,7 +152,7 @@ public sealed class LimitTests
         var t = new FlowScript(new FlowLimits { MaxAnomaliesPerKind = 3 });
         for (ushort port = 40000; port < 40010; port++)
         {
-            t.C(1, 1, A, "x", port: port);       // ten mid-stream starts
+            t.C(1, 1, A | P, "x", port: port);      // ten mid-stream starts
         }
         CollectionAssert.AreEqual(
             new[] { FlowAnomalyKind.MidstreamStart, FlowAnomalyKind.MidstreamStart, FlowAnomalyKind.MidstreamStart, FlowAnomalyKind.AnomaliesSuppressed },

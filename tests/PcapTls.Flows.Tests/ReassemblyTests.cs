@@ -263,7 +263,7 @@ public sealed class ReassemblyTests
     {
         var t = new FlowScript();
         var a = Endpoint(0x0A000009, 443);
-        t.Send(a, Server, 1, 1, A, "x");
+        t.Send(a, Server, 1, 1, A | P, "x");
         Assert.AreEqual(a, t.Factory.Consumers.Single().Info.Originator);
     }
 
@@ -290,6 +290,19 @@ public sealed class ReassemblyTests
         t.C(5, 5, A);
         t.Finish();
         Assert.AreEqual(0, t.Factory.Consumers.Count);
+        Assert.AreEqual(1, t.Table.Statistics.SegmentsIgnored);
+    }
+
+    [TestMethod]
+    public void AKeepAliveProbeOnAnUnknownConnectionStartsNothing()
+    {
+        var t = new FlowScript();
+        t.C(100, 500, A, "\0");                       // #1: keep-alive: one stale byte, ACK only
+        t.C(101, 500, A | P, "data");                 // #2: real data starts the connection
+        t.Finish();
+        Assert.AreEqual(1, t.Factory.Consumers.Count);
+        Assert.AreEqual("data", t.Factory.Consumers[0].FromOriginator.ToString());
+        Assert.AreEqual(2, t.Factory.Consumers[0].Info.FirstPosition.PacketNumber);
         Assert.AreEqual(1, t.Table.Statistics.SegmentsIgnored);
     }
 
