@@ -274,10 +274,23 @@ internal static class LiveCommand
         public void Show(LiveStatistics s)
         {
             var text = s.ToLine();
-            var width = Console.IsOutputRedirected ? 160 : Math.Max(Console.WindowWidth - 1, 40);
+            // A line longer than the terminal would wrap and \r could no longer redraw it.
+            var width = WindowWidth() is > 20 and var w ? w - 1 : 200;
             stderr.Write(ClearLine + (text.Length > width ? text[..width] : text));
             stderr.Flush();
             shown = true;
+        }
+
+        private static int WindowWidth()
+        {
+            try
+            {
+                return Console.WindowWidth;
+            }
+            catch (IOException)
+            {
+                return 0;
+            }
         }
 
         public void Clear()
