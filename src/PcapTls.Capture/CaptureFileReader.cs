@@ -31,7 +31,12 @@ public sealed class CaptureFileReader
     private const int PcapNgMinBlockLength = 12;
     private const int HeaderProbeLength = 64 * 1024;
 
+    /// <summary>Key log text kept from pcapng Decryption Secrets Blocks, over the whole file.</summary>
+    public const int MaxEmbeddedKeyLogBytes = 16 << 20;
+
     private readonly List<LinkType> _linkTypes = [];
+    private readonly List<string> _embeddedKeyLogs = [];
+    private long _embeddedKeyLogBytes;
     private long _bytesRead;
 
     private CaptureFileReader(string path, CaptureFormat format, bool isGzip, long totalBytes)
@@ -60,6 +65,11 @@ public sealed class CaptureFileReader
     public bool SnapLengthInferred { get; private set; }
 
     private int _largestTruncatedFrame;
+
+    /// <summary>NSS key log text carried in pcapng Decryption Secrets Blocks (`editcap --inject-secrets tls,FILE`),
+    /// one entry per block: the blocks near the start of the file (where editcap puts them) are known after Open,
+    /// all of them after Read. Parse it as a key log file.</summary>
+    public IReadOnlyList<string> EmbeddedTlsKeyLogs => _embeddedKeyLogs;
 
     /// <summary>Size of the file on disk (compressed size for gzip), for a progress bar.</summary>
     public long TotalBytes { get; }
@@ -450,6 +460,33 @@ public sealed class CaptureFileReader
         public const uint ObsoletePacket = 0x00000002;
         public const uint SimplePacket = 0x00000003;
         public const uint EnhancedPacket = 0x00000006;
+        public const uint DecryptionSecrets = 0x0000000A;
+    }
+
+    /*
+     * Decryption Secrets Block body:
+     *   0  Secrets Type (32): 0x544c534b "TLSK" = NSS key log text
+     *   4  Secrets Length (32)
+     *   8  Secrets Data, padded to 32 bits; Options
+     */
+    private void AddDecryptionSecrets(ReadOnlySpan<byte> body, bool big)
+    {
+        const uint tlsKeyLog = 0x544C534B;
+        if (body.Length < 8 || ReadU32(body, big) != tlsKeyLog)
+        {
+            return;
+        }
+        var length = ReadU32(body[4..], big);
+        if (length > body.Length - 8 || _embeddedKeyLogBytes + length > MaxEmbeddedKeyLogBytes)
+        {
+            return;
+        }
+        var text = System.Text.Encoding.UTF8.GetString(body.Slice(8, (int)length));
+        if (!_embeddedKeyLogs.Contains(text))
+        {
+            _embeddedKeyLogs.Add(text);
+            _embeddedKeyLogBytes += length;
+        }
     }
 
     private const uint ByteOrderMagic = 0x1A2B3C4D;
@@ -507,6 +544,10 @@ public sealed class CaptureFileReader
             if (length < PcapNgMinBlockLength || length % 4 != 0 || length > block.Length)
             {
                 break;
+            }
+            if (type == PcapNgBlockType.DecryptionSecrets)
+            {
+                AddDecryptionSecrets(block[BlockHeaderLength..(int)(length - BlockTrailerLength)], big);
             }
             if (type == PcapNgBlockType.InterfaceDescription && length >= 20)
             {
@@ -709,8 +750,12 @@ public sealed class CaptureFileReader
                     break;
                 }
 
+                case PcapNgBlockType.DecryptionSecrets:
+                    AddDecryptionSecrets(body, big);
+                    break;
+
                 default:
-                    // Name resolution, interface statistics, custom, decryption secrets, comments: not needed here.
+                    // Name resolution, interface statistics, custom blocks: not needed here.
                     break;
             }
             src.Advance((int)length);
@@ -756,7 +801,7 @@ public sealed class CaptureFileReader
 
     private static bool IsKnownBlockType(uint type) => type is PcapNgBlockType.SectionHeader or PcapNgBlockType.InterfaceDescription
         or PcapNgBlockType.ObsoletePacket or PcapNgBlockType.SimplePacket or PcapNgBlockType.EnhancedPacket
-        or 0x00000004 /* name resolution */ or 0x00000005 /* interface statistics */ or 0x0000000A /* decryption secrets */
+        or 0x00000004 /* name resolution */ or 0x00000005 /* interface statistics */ or PcapNgBlockType.DecryptionSecrets
         or 0x00000BAD or 0x40000BAD /* custom */;
 
     /*

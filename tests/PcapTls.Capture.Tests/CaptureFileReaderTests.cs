@@ -311,6 +311,24 @@ public sealed class CaptureFileReaderTests
     }
 
     [TestMethod]
+    public void DecryptionSecretsBlocksAnywhereAreCollected()
+    {
+        var bytes = new Bytes(true).Shb().Idb(1, 0)
+            .Block(0x0A, x => x.U32(0x544C534B).U32(5).Raw("A B C"u8))          // DSB, TLS key log, 5 bytes
+            .Epb(0, 1, A)
+            .Block(0x0A, x => x.U32(0x57474B4C).U32(4).Raw("wg!!"u8))           // DSB, WireGuard keys: not ours
+            .Block(0x0A, x => x.U32(0x544C534B).U32(99).Raw("short"u8))         // length beyond the block: ignored
+            .Block(0x0A, x => x.U32(0x544C534B).U32(3).Raw("D E"u8))
+            .ToArray();
+        var reader = CaptureFileReader.Open(Temp(bytes, ".pcapng"));
+        var h = new RecordingHandler();
+        reader.Read(h, h);
+        CollectionAssert.AreEqual(new[] { "A B C", "D E" }, reader.EmbeddedTlsKeyLogs.ToArray());
+        Assert.AreEqual(1, h.Packets.Count);
+        Assert.AreEqual(0, h.Anomalies.Count);
+    }
+
+    [TestMethod]
     public void AnUndeclaredSnapLengthIsInferredFromCutFrames()
     {
         var bytes = new Bytes(false).Shb().Idb(1, 0)          // snaplen 0: not declared (editcap -s writes this)

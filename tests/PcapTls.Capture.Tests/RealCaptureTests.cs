@@ -89,6 +89,20 @@ public sealed class RealCaptureTests
     }
 
     [TestMethod]
+    public void KeyLogEmbeddedByEditcapIsExposed()
+    {
+        // lo-eth-secrets.pcapng = editcap --inject-secrets tls,keys.txt lo-eth.pcapng (one CLIENT_RANDOM line).
+        var reader = CaptureFileReader.Open(Data("lo-eth-secrets.pcapng"));
+        var text = reader.EmbeddedTlsKeyLogs.Single();
+        StringAssert.StartsWith(text, "CLIENT_RANDOM 0102030405060708091011121314151617181920212223242526272829303132 abab");
+        Assert.AreEqual(176, text.Length);
+        var totals = new Totals();
+        reader.Read(totals);
+        Assert.AreEqual(14, totals.Packets);
+        Assert.AreEqual(1, reader.EmbeddedTlsKeyLogs.Count, "the same block seen by Open and Read is kept once");
+    }
+
+    [TestMethod]
     public void TsharkAgreesWhenInstalled()
     {
         var tshark = Requires.Tool("tshark");
