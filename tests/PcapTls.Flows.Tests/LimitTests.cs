@@ -147,6 +147,26 @@ public sealed class LimitTests
     }
 
     [TestMethod]
+    public void ThousandsOfShortConnectionsStayBoundedByTheGracePeriod()
+    {
+        var t = new FlowScript();                                   // default limits: 5 s grace
+        for (var i = 0; i < 20_000; i++)
+        {
+            var port = (ushort)(20_000 + i % 40_000);
+            t.Handshake(port);
+            t.C(101, 501, A | P, "hello", port: port);
+            t.C(106, 501, F | A, port: port);
+            t.Sv(501, 107, F | A, port: port);
+            t.NowMs += 10;                                          // a new connection every ~16 ms of capture time
+        }
+        t.Finish();
+        Assert.AreEqual(20_000, t.Table.Statistics.FlowsSeen);
+        Assert.AreEqual(20_000, t.Table.Statistics.FlowsClosed);
+        Assert.IsTrue(t.Table.Statistics.PeakActiveFlows < 400, t.Table.Statistics.PeakActiveFlows.ToString());
+        Assert.IsTrue(t.Factory.Consumers.All(c => c.EndReason == FlowEndReason.Closed));
+    }
+
+    [TestMethod]
     public void AnomaliesPerKindAreCapped()
     {
         var t = new FlowScript(new FlowLimits { MaxAnomaliesPerKind = 3 });
