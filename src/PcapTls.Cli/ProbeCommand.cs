@@ -32,6 +32,11 @@ internal static class ProbeCommand
         Description = "Offer TLS 1.3 only (default: TLS 1.3 and 1.2, as a current client).",
     };
 
+    private static readonly Option<string?> CiphersOption = new("--ciphers")
+    {
+        Description = "Offer only these cipher suites, as the client's configuration lists them (IANA names, comma separated, e.g. TLS_AES_128_GCM_SHA256,TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256; default: every suite the probe knows).",
+    };
+
     private static readonly Option<string> TimeoutOption = new("--timeout")
     {
         Description = "Give up after this long: 10s (default), 500ms, 1m, or plain seconds.",
@@ -55,6 +60,7 @@ internal static class ProbeCommand
         command.Options.Add(SniOption);
         command.Options.Add(Tls12Option);
         command.Options.Add(Tls13Option);
+        command.Options.Add(CiphersOption);
         CommonOptions.AddValidationOptions(command);
         command.Options.Add(TimeoutOption);
         command.Options.Add(FormatOption);
@@ -80,6 +86,19 @@ internal static class ProbeCommand
             "json" => true,
             var f => throw new UserErrorException(ExitCode.Usage, $"--format must be console or json, not '{f}'"),
         };
+        IReadOnlyList<int>? ciphers = null;
+        if (parse.GetValue(CiphersOption) is { } cipherText)
+        {
+            if (!CipherSuiteList.TryParse(cipherText, out var parsed, out var cipherError))
+            {
+                throw new UserErrorException(ExitCode.Usage, "--ciphers: " + cipherError);
+            }
+            foreach (var c in parsed.Where(c => !ServerProbe.CanOffer(c)))
+            {
+                throw new UserErrorException(ExitCode.Usage, $"--ciphers: the probe cannot offer 0x{c:X4} (BouncyCastle does not implement it)");
+            }
+            ciphers = parsed;
+        }
         var timeout = ParseTimeout(parse.GetValue(TimeoutOption) ?? "10s");
         var (profile, partial) = CommonOptions.ParseClient(parse);
         var store = CommonOptions.LoadTrustStore(parse, stderr);
@@ -98,6 +117,7 @@ internal static class ProbeCommand
         {
             Sni = parse.GetValue(SniOption),
             Versions = tls12 ? TlsVersionChoice.Tls12 : tls13 ? TlsVersionChoice.Tls13 : TlsVersionChoice.Any,
+            CipherSuites = ciphers,
             Timeout = timeout,
             TrustStore = store,
             HostName = parse.GetValue(CommonOptions.Host),

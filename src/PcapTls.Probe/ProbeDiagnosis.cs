@@ -74,6 +74,8 @@ public sealed record ProbeOptions
     /// <summary>The server name to send; null = the host name (when it is a DNS name), else the target's host (when it is not an IP literal).</summary>
     public string? Sni { get; init; }
     public TlsVersionChoice Versions { get; init; } = TlsVersionChoice.Any;
+    /// <summary>The cipher suites to offer (wire values), as the client's configuration restricts them; null = all the probe knows.</summary>
+    public IReadOnlyList<int>? CipherSuites { get; init; }
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(DefaultTimeoutSeconds);
     /// <summary>The client's truststore; null = the system roots.</summary>
     public TrustStore? TrustStore { get; init; }
@@ -158,7 +160,7 @@ public static class ProbeDiagnosis
         // Loaded before connecting: a missing system bundle is an input error, not something to find after the probe.
         var store = options.TrustStore ?? TrustStore.SystemRoots();
         var sni = EffectiveSni(target, options);
-        var probe = await ServerProbe.ProbeAsync(target.Host, target.Port, sni, options.Versions, options.Timeout, cancellationToken).ConfigureAwait(false);
+        var probe = await ServerProbe.ProbeAsync(target.Host, target.Port, sni, options.Versions, options.CipherSuites, options.Timeout, cancellationToken).ConfigureAwait(false);
         return Diagnose(target, options with { TrustStore = store }, probe);
     }
 
@@ -252,7 +254,8 @@ public static class ProbeDiagnosis
             TlsVersionChoice.Tls13 => "TLS 1.3 only",
             _ => "TLS 1.3 and 1.2",
         };
-        var hello = $"ClientHello to {target} offering {offered}, SNI {sni ?? "(none)"}";
+        var suites = options.CipherSuites is { } list ? string.Join(", ", list.Select(c => TlsNames.CipherSuite((ushort)c))) : "every suite the probe knows";
+        var hello = $"ClientHello to {target} offering {offered} ({suites}), SNI {sni ?? "(none)"}";
         const string CheckBackend = "Check that the server is up and listening for TLS on this port, and that no firewall or load balancer drops the connection.";
         return probe.Failure switch
         {

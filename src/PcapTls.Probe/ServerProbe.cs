@@ -91,7 +91,12 @@ public static class ServerProbe
     /// <summary>How many of the server's first bytes are kept to show what a non-TLS server said.</summary>
     public const int FirstBytesKept = 64;
 
-    public static async Task<ProbeResult> ProbeAsync(string host, int port, string? sni, TlsVersionChoice versions, TimeSpan timeout, CancellationToken cancellationToken)
+    public static Task<ProbeResult> ProbeAsync(string host, int port, string? sni, TlsVersionChoice versions, TimeSpan timeout, CancellationToken cancellationToken)
+        => ProbeAsync(host, port, sni, versions, null, timeout, cancellationToken);
+
+    /// <summary>Probes offering only <paramref name="cipherSuites"/> (wire values; null = every suite BouncyCastle
+    /// implements), to ask the server what a client with that list would get.</summary>
+    public static async Task<ProbeResult> ProbeAsync(string host, int port, string? sni, TlsVersionChoice versions, IReadOnlyList<int>? cipherSuites, TimeSpan timeout, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(host);
         ArgumentOutOfRangeException.ThrowIfLessThan(port, 1);
@@ -113,7 +118,17 @@ public static class ServerProbe
             return new ProbeResult { Failure = ProbeFailure.ConnectFailed, Error = $"connect to {host}:{port} failed: {e.SocketErrorCode}" };
         }
 
-        var client = new ProbeClient(new BcTlsCrypto(new SecureRandom()), sni ?? DefaultSni(host), versions);
+        var crypto = new BcTlsCrypto(new SecureRandom());
+        if (cipherSuites is not null)
+        {
+            var unsupported = cipherSuites.Where(c => !CanOffer(c)).ToList();
+            if (cipherSuites.Count == 0 || unsupported.Count > 0)
+            {
+                throw new ArgumentException(cipherSuites.Count == 0 ? "no cipher suite to offer"
+                    : "the probe cannot offer " + string.Join(", ", unsupported.Select(c => $"0x{c:X4}")), nameof(cipherSuites));
+            }
+        }
+        var client = new ProbeClient(crypto, sni ?? DefaultSni(host), versions, cipherSuites?.ToArray() ?? OfferedCipherSuites);
         var received = new FirstBytesStream(tcp.GetStream(), FirstBytesKept);
         var protocol = new ProbeProtocol(received);
         client.Protocol = protocol;
@@ -326,6 +341,14 @@ public static class ServerProbe
         public bool CertificateRequestReceived => m_certificateRequest is not null;
     }
 
+    private static readonly Lazy<TlsCrypto> CapabilityCrypto = new(() => new BcTlsCrypto(new SecureRandom()));
+
+    /// <summary>True when BouncyCastle implements the suite, so the probe can put it in its ClientHello.</summary>
+    public static bool CanOffer(int cipherSuite) => TlsUtilities.GetSupportedCipherSuites(CapabilityCrypto.Value, [cipherSuite]).Length == 1;
+
+    /// <summary>Every suite the probe can offer, strongest first (the default offer).</summary>
+    public static IReadOnlyList<int> AllCipherSuites => OfferedCipherSuites;
+
     private static readonly int[] OfferedCipherSuites =
     [
         CipherSuite.TLS_AES_256_GCM_SHA384, CipherSuite.TLS_AES_128_GCM_SHA256, CipherSuite.TLS_CHACHA20_POLY1305_SHA256,
@@ -350,7 +373,7 @@ public static class ServerProbe
         CipherSuite.TLS_ECDHE_RSA_WITH_3DES_EDE_CBC_SHA, CipherSuite.TLS_RSA_WITH_3DES_EDE_CBC_SHA,
     ];
 
-    private sealed class ProbeClient(TlsCrypto crypto, string? sni, TlsVersionChoice versions) : DefaultTlsClient(crypto)
+    private sealed class ProbeClient(TlsCrypto crypto, string? sni, TlsVersionChoice versions, int[] offered) : DefaultTlsClient(crypto)
     {
         public ProbeProtocol? Protocol { get; set; }
         public List<byte[]> Certificates { get; } = [];
@@ -372,7 +395,7 @@ public static class ServerProbe
 
         // Any suite will do: the probe never gets to use it. Offering all that BouncyCastle implements
         // (CBC, CCM, RSA key exchange, 3DES) reaches the Certificate of old and picky servers alike.
-        protected override int[] GetSupportedCipherSuites() => TlsUtilities.GetSupportedCipherSuites(Crypto, OfferedCipherSuites);
+        protected override int[] GetSupportedCipherSuites() => TlsUtilities.GetSupportedCipherSuites(Crypto, offered);
 
         protected override IList<ServerName>? GetSniServerNames() =>
             sni is null ? null : [new ServerName(NameType.host_name, Encoding.ASCII.GetBytes(sni))];

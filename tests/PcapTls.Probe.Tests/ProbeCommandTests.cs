@@ -89,6 +89,8 @@ public sealed class ProbeCommandTests
     [DataRow("localhost:443", "--timeout", "0s", DisplayName = "zero timeout")]
     [DataRow("localhost:443", "--format", "csv", DisplayName = "no CSV form")]
     [DataRow("localhost:443", "--client", "wget", DisplayName = "unknown client")]
+    [DataRow("localhost:443", "--ciphers", "ECDHE-RSA-AES128-GCM-SHA256", DisplayName = "OpenSSL cipher name")]
+    [DataRow("localhost:443", "--ciphers", "TLS_NULL_WITH_NULL_NULL", DisplayName = "a suite the probe cannot offer")]
     [DataRow("localhost:443", "--no-such-option", DisplayName = "unknown option")]
     public void UsageErrorsExitTwoBeforeConnecting(params string[] args)
     {

@@ -55,6 +55,36 @@ public sealed class ProbeDiagnosisTests
     }
 
     [TestMethod]
+    public void ParsesCipherSuiteListsAsJavaWritesThem()
+    {
+        Assert.IsTrue(CipherSuiteList.TryParse("TLS_AES_128_GCM_SHA256, tls_ecdhe_rsa_with_aes_128_gcm_sha256 0x1302,TLS_AES_128_GCM_SHA256", out var suites, out var error), error);
+
+        // Wire values: 0x1301, 0xC02F, 0x1302; the repeated suite is offered once.
+        CollectionAssert.AreEqual(new[] { 0x1301, 0xC02F, 0x1302 }, suites.ToArray());
+        Assert.IsTrue(suites.All(ServerProbe.CanOffer));
+    }
+
+    [TestMethod]
+    [DataRow("", "empty")]
+    [DataRow(" , ", "empty")]
+    [DataRow("TLS_AES_128_GCM_SHA256,ECDHE-RSA-AES128-GCM-SHA256", "'ECDHE-RSA-AES128-GCM-SHA256' is not a cipher suite")]
+    [DataRow("0x10000", "'0x10000' is not a cipher suite")]
+    public void RejectsBadCipherSuiteLists(string text, string reason)
+    {
+        Assert.IsFalse(CipherSuiteList.TryParse(text, out _, out var error));
+        Assert.Contains(reason, error);
+    }
+
+    [TestMethod]
+    public void ACipherSuiteListLongerThanTheLimitIsRejected()
+    {
+        var text = string.Join(",", Enumerable.Repeat("0x1301", CipherSuiteList.MaxSuites + 1));
+
+        Assert.IsFalse(CipherSuiteList.TryParse(text, out _, out var error));
+        Assert.Contains($"more than the {CipherSuiteList.MaxSuites}", error);
+    }
+
+    [TestMethod]
     public void TellsTlsFromPlaintext()
     {
         // 16 03 01 00 f1: handshake record, version 3.1, length 241 (a ClientHello-like start).
