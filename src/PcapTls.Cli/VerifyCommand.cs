@@ -15,7 +15,7 @@ internal static class VerifyCommand
 {
     private static readonly Argument<FileInfo> ChainArgument = new("chain")
     {
-        Description = "The server's chain, leaf first: a PEM file, a DER certificate, or the saved output of openssl s_client -showcerts.",
+        Description = "The server's chain, leaf first: a PEM file, a DER certificate, the saved output of openssl s_client -showcerts, or a capture (then every server chain in it).",
     };
 
     private static readonly Option<string> TlsOption = new("--tls")
@@ -61,9 +61,15 @@ internal static class VerifyCommand
             (profile, partial) = (ClientProfile.Curl, true);
         }
         var at = CommonOptions.ParseAt(parse) ?? DateTimeOffset.UtcNow;
-        var chain = ChainInput.Read(parse.GetValue(ChainArgument)!);
+        var chainFile = parse.GetValue(ChainArgument)!;
+        InputChecks.RequireReadableFile(chainFile.FullName, "chain");
         var store = LoadTrustStoreOrSystem(parse, stderr);
         var host = parse.GetValue(CommonOptions.Host);
+        if (CaptureChains.LooksLikeCapture(chainFile.FullName))
+        {
+            return CaptureChains.Verify(chainFile, store, host, CommonOptions.ParseAt(parse), profile, partial, tls, format, stdout);
+        }
+        var chain = ChainInput.Read(chainFile);
 
         var verdict = ChainValidator.Validate(new ValidationRequest(chain.Select(c => c.Der).ToList(), store, host, at, profile)
         {
@@ -115,6 +121,89 @@ internal static class VerifyCommand
         {
             throw new UserErrorException(ExitCode.InputError, e.Message + "; give one with --truststore", e);
         }
+    }
+}
+
+/// <summary>
+/// A capture given as CHAIN: every distinct server chain in it is verified, each with its connection's host (SNI
+/// unless --host is given) and time (the packet that carried the Certificate unless --at is given).
+/// </summary>
+internal static class CaptureChains
+{
+    private static readonly uint[] Magics = [0xa1b2c3d4, 0xd4c3b2a1, 0xa1b23c4d, 0x4d3cb2a1, 0x0a0d0d0a];
+
+    private static bool IsTls13(Analysis.HandshakeReport h) => h.Version is "TLS 1.3" or "TLSv1.3";
+
+    public static bool LooksLikeCapture(string path)
+    {
+        var head = new byte[4];
+        using var f = File.OpenRead(path);
+        if (f.Read(head) < 4)
+        {
+            return false;
+        }
+        var magic = (uint)(head[0] << 24 | head[1] << 16 | head[2] << 8 | head[3]);
+        return Magics.Contains(magic) || head[0] == 0x1f && head[1] == 0x8b;
+    }
+
+    public static int Verify(FileInfo file, TrustStore store, string? host, DateTimeOffset? at, ClientProfile profile, bool partial, ushort tls, string format, TextWriter stdout)
+    {
+        Analysis.AnalysisReport report;
+        try
+        {
+            report = Analysis.CaptureAnalyzer.AnalyzeFile(file.FullName, new Analysis.AnalysisOptions { TrustStore = store, Host = host, At = at, Profile = profile, AllowPartialChain = partial });
+        }
+        catch (Exception e) when (e is IOException or Capture.CaptureFormatException)
+        {
+            throw new UserErrorException(ExitCode.InputError, $"{file.FullName}: {e.Message}", e);
+        }
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var results = new List<(Analysis.HandshakeReport Handshake, ChainVerdict Verdict)>();
+        foreach (var h in report.Handshakes.Where(h => h.ServerChainDer.Count > 0))
+        {
+            var name = host ?? h.Sni;
+            var when = at ?? h.ValidatedAt ?? h.StartTime;
+            var version = IsTls13(h) ? (ushort)0x0304 : tls;
+            var key = string.Join(",", h.ServerChainDer.Select(d => Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(d)))) + "|" + name + "|" + when.ToUnixTimeSeconds();
+            if (!seen.Add(key))
+            {
+                continue;
+            }
+            results.Add((h, ChainValidator.Validate(new ValidationRequest(h.ServerChainDer, store, name, when, profile) { TlsVersion = version, AllowPartialChain = partial })));
+        }
+        if (results.Count == 0)
+        {
+            throw new UserErrorException(ExitCode.InputError, $"{file.FullName}: no server certificate chain in the capture (TLS 1.3 chains need --keylog with analyze)");
+        }
+        if (format == "json")
+        {
+            stdout.WriteLine("[");
+            for (var i = 0; i < results.Count; i++)
+            {
+                var w = new StringWriter();
+                VerdictJson.Write(w, results[i].Verdict, store);
+                stdout.Write(w.ToString().TrimEnd());
+                stdout.WriteLine(i < results.Count - 1 ? "," : "");
+            }
+            stdout.WriteLine("]");
+        }
+        else
+        {
+            foreach (var (h, v) in results)
+            {
+                stdout.WriteLine($"== {h.Client} -> {h.Server}, packet {h.StartPacket}{(h.Sni is null ? "" : $", SNI {h.Sni}")}");
+                if (format == "csv")
+                {
+                    VerdictCsv.Write(stdout, v);
+                }
+                else
+                {
+                    VerdictConsole.Write(stdout, v, store, IsTls13(h) ? (ushort)0x0304 : tls);
+                }
+                stdout.WriteLine();
+            }
+        }
+        return (int)(results.All(r => r.Verdict.Trusted) ? ExitCode.Ok : ExitCode.NotTrusted);
     }
 }
 

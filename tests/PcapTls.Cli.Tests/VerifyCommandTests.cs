@@ -155,6 +155,21 @@ public sealed class VerifyCommandTests
     }
 
     [TestMethod]
+    public void CaptureGivenAsChainVerifiesEachServerChain()
+    {
+        var capture = Path.Combine(PcapTls.Testing.RepoPaths.Captures, "tls12", "java", "leaf-only.pcap");
+        var trust = Path.Combine(PcapTls.Testing.RepoPaths.Captures, "truststores", "root.pem");
+        if (!File.Exists(capture) || !File.Exists(trust))
+        {
+            Assert.Inconclusive("skipped: the capture corpus (captures/) is not there; run tools/make-captures");
+        }
+        var (code, output, _) = Run("verify", capture, "--truststore", trust);
+        Assert.AreEqual(1, code, output);
+        StringAssert.Contains(output, ", SNI backend.pcaptls.test");
+        StringAssert.Contains(output, "[incomplete-chain]");
+    }
+
+    [TestMethod]
     public void TruststoreListAndCompare()
     {
         var bundle = Write("bundle.pem", File.ReadAllText(_rootPem) + File.ReadAllText(_otherPem));
