@@ -118,6 +118,11 @@ internal static class LiveCommand
         }
         var color = CommonOptions.UseColor(parse, stdout, toFile: false);
         var analysis = CommonOptions.BuildAnalysisOptions(parse, stderr) with { Cache = new ValidationCache() };
+        if (parse.GetValue(CommonOptions.Keylog) is { Length: > 0 } keylogs)
+        {
+            // The key logs grow while we capture: follow them (BuildAnalysisOptions already checked and warned).
+            analysis = analysis with { Decryptors = new FollowingKeyLog(keylogs.Select(k => k.FullName).ToList()) };
+        }
         var options = new LiveCaptureOptions
         {
             Interface = parse.GetValue(InterfaceOption)!,
