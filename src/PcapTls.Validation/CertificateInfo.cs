@@ -50,10 +50,19 @@ public sealed class CertificateInfo
         ReadKey(bc);
     }
 
+    /// <summary>Deepest ASN.1 nesting handed to BouncyCastle. Its parser recurses once per level (also into
+    /// extension values), so a hostile certificate of nested SEQUENCEs would overflow the stack, which kills the
+    /// process instead of throwing. Real certificates nest about 12 levels.</summary>
+    public const int MaxAsn1Depth = 64;
+
     /// <summary>Parses one DER certificate. Never throws: a broken certificate comes back with IsParsed=false.</summary>
     public static CertificateInfo Parse(byte[] der)
     {
         ArgumentNullException.ThrowIfNull(der);
+        if (Asn1Depth.Exceeds(der, MaxAsn1Depth))
+        {
+            return new CertificateInfo(der, null, $"ASN.1 nesting deeper than {MaxAsn1Depth} levels (MaxAsn1Depth); not parsed");
+        }
         try
         {
             var bc = new X509CertificateParser().ReadCertificate(der);

@@ -15,6 +15,13 @@ public sealed class ValidationCache
     public const int MaxEntries = 100_000;
 
     private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
+    private readonly int _maxEntries;
+
+    public ValidationCache(int maxEntries = MaxEntries)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxEntries, 1);
+        _maxEntries = maxEntries;
+    }
     private long _hits;
     private long _misses;
 
@@ -22,11 +29,14 @@ public sealed class ValidationCache
     public long Misses => Interlocked.Read(ref _misses);
     public int Count => _entries.Sum(e => e.Value.Verdicts.Count);
 
+    /// <summary>Distinct keys held (chain, truststore, host, profile, ...), never more than the limit.</summary>
+    public int KeyCount => _entries.Count;
+
     public ChainVerdict GetOrValidate(ValidationRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
         var key = Key(request);
-        if (_entries.Count >= MaxEntries && !_entries.ContainsKey(key))
+        if (_entries.Count >= _maxEntries && !_entries.ContainsKey(key))
         {
             _entries.Clear();
         }

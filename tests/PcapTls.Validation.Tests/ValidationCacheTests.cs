@@ -35,6 +35,20 @@ public sealed class ValidationCacheTests
     }
 
     [TestMethod]
+    public void EndlessDistinctChainsCannotGrowTheCacheBeyondItsLimit()
+    {
+        var root = Root();
+        var store = Store(root);
+        var cache = new ValidationCache(maxEntries: 3);
+        for (var i = 0; i < 10; i++)
+        {
+            cache.GetOrValidate(new ValidationRequest([Leaf(root, $"host{i}.example.test").Der], store, $"host{i}.example.test", Now));
+            Assert.IsTrue(cache.KeyCount <= 3, $"after {i + 1} chains: {cache.KeyCount} keys");
+        }
+        Assert.AreEqual(10, cache.Misses);
+    }
+
+    [TestMethod]
     public void ConcurrentCallersShareOneVerdict()
     {
         var root = Root();
