@@ -230,7 +230,7 @@ public static class ProbeDiagnosis
             };
         }
 
-        notes.Add("The probe hung up (user_canceled) before its Finished: no connection was completed and nothing was trusted or sent beyond the ClientHello.");
+        notes.Add("The probe hung up with a user_canceled alert before sending its Finished: the handshake was never completed, nothing was trusted and no application data was sent.");
         var verdict = ChainValidator.Validate(new ValidationRequest(probe.ServerCertificates, store, host, at, options.Profile)
         {
             TlsVersion = probe.NegotiatedVersionWire,
