@@ -41,8 +41,8 @@ public sealed record TrustStoreEntry(string Alias, TrustStoreEntryType Type, Cer
 public enum TrustStoreErrorKind
 {
     NotFound,
+    /// <summary>The password given is wrong, or none was given and the defaults did not open it (the message says which).</summary>
     WrongPassword,
-    PasswordRequired,
     UnknownFormat,
     OnlyPrivateKeys,
     Unreadable,
@@ -319,7 +319,7 @@ public sealed class TrustStore
             if (last is IOException && (last.Message.Contains("password", StringComparison.OrdinalIgnoreCase) || last.Message.Contains("tampered", StringComparison.OrdinalIgnoreCase)))
             {
                 throw password is null
-                    ? new TrustStoreException(TrustStoreErrorKind.PasswordRequired, $"{source}: the JKS truststore needs a password (the default 'changeit' did not open it)", last)
+                    ? new TrustStoreException(TrustStoreErrorKind.WrongPassword, $"{source}: the JKS truststore needs a password (the default 'changeit' did not open it)", last)
                     : new TrustStoreException(TrustStoreErrorKind.WrongPassword, $"{source}: wrong password for the JKS truststore (keystore integrity check failed)", last);
             }
             throw new TrustStoreException(TrustStoreErrorKind.Unreadable, $"{source}: not a readable JKS keystore ({last?.Message})", last);
@@ -396,7 +396,7 @@ public sealed class TrustStore
             if (last is IOException && last.Message.Contains("MAC invalid", StringComparison.Ordinal))
             {
                 throw password is null
-                    ? new TrustStoreException(TrustStoreErrorKind.PasswordRequired, $"{source}: the PKCS12 truststore needs a password (the defaults 'changeit' and empty did not open it)", last)
+                    ? new TrustStoreException(TrustStoreErrorKind.WrongPassword, $"{source}: the PKCS12 truststore needs a password (the defaults 'changeit' and empty did not open it)", last)
                     : new TrustStoreException(TrustStoreErrorKind.WrongPassword, $"{source}: wrong password for the PKCS12 truststore (MAC check failed)", last);
             }
             throw new TrustStoreException(TrustStoreErrorKind.Unreadable, $"{source}: not a readable PKCS12 file ({last?.Message})", last);

@@ -119,6 +119,13 @@ public sealed class TrustStoreTests
         var wrong = Assert.ThrowsExactly<TrustStoreException>(() => TrustStore.Load(store, "not-the-password"));
         Assert.AreEqual(TrustStoreErrorKind.WrongPassword, wrong.Kind);
         StringAssert.Contains(wrong.Message, "wrong password");
+
+        var secret = Path.Combine(_dir, "secret." + ext);
+        Run(keytool, "-importcert", "-noprompt", "-alias", "myroot", "-file", pem, "-keystore", secret, "-storetype", type, "-storepass", "s3cret-pass");
+        var none = Assert.ThrowsExactly<TrustStoreException>(() => TrustStore.Load(secret));
+        Assert.AreEqual(TrustStoreErrorKind.WrongPassword, none.Kind, "the CLI prompts for a password on this kind");
+        StringAssert.Contains(none.Message, "needs a password");
+        Assert.AreEqual(1, TrustStore.Load(secret, "s3cret-pass").Entries.Count);
         Assert.IsTrue(Validate([Leaf(_root)], ts).Trusted);
     }
 
