@@ -53,6 +53,13 @@ public sealed class HandshakePipeline : IPacketHandler, ITcpStreamConsumerFactor
 
     public IReadOnlyList<HandshakeReport> Handshakes => handshakes;
 
+    /// <summary>Reports kept for <see cref="BuildReport"/>; later ones are still raised by
+    /// <see cref="HandshakeReported"/> but only counted (a live capture running for days must not keep them all).</summary>
+    public int MaxHandshakesKept { get; set; } = int.MaxValue;
+
+    /// <summary>Handshakes reported beyond <see cref="MaxHandshakesKept"/>.</summary>
+    public long HandshakesNotKept { get; private set; }
+
     public IReadOnlyCollection<string> LinkTypes => linkTypes;
 
     public DateTimeOffset? FirstPacketTime => firstTime == long.MinValue ? null : HandshakeJudge.FromNanos(firstTime);
@@ -142,6 +149,10 @@ public sealed class HandshakePipeline : IPacketHandler, ITcpStreamConsumerFactor
         {
             notes.Add("Chains were validated at the capture's own time (the time of the packet carrying each Certificate).");
         }
+        if (HandshakesNotKept > 0)
+        {
+            notes.Add($"{handshakes.Count + HandshakesNotKept} handshakes in all; only the first {handshakes.Count} are listed (MaxHandshakesKept).");
+        }
         if (AnomalyCount > anomalies.Count)
         {
             notes.Add($"{AnomalyCount} anomalies in all; the first {anomalies.Count} are listed.");
@@ -182,7 +193,14 @@ public sealed class HandshakePipeline : IPacketHandler, ITcpStreamConsumerFactor
         {
             return;
         }
-        handshakes.Add(report);
+        if (handshakes.Count < MaxHandshakesKept)
+        {
+            handshakes.Add(report);
+        }
+        else
+        {
+            HandshakesNotKept++;
+        }
         HandshakeReported?.Invoke(report);
     }
 

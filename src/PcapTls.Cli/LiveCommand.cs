@@ -62,6 +62,10 @@ internal static class LiveCommand
         DefaultValueFactory = _ => 100,
     };
 
+    /// <summary>Handshakes kept for the final summary (each holds its chain: a few KB); the per-handshake lines
+    /// still cover every one. Days of capture must not grow memory without bound.</summary>
+    private const int MaxHandshakesInSummary = 10_000;
+
     public static Command Create(TextWriter stdout, TextWriter stderr)
     {
         var command = new Command("live", "Capture on an interface and report each TLS handshake as its connection ends (outcome and cause), with the same analysis as 'analyze'; at the end, the summary analyze would print for the same traffic.");
@@ -133,7 +137,7 @@ internal static class LiveCommand
             RotateBytes = rotateMb * 1_000_000L,
         };
 
-        var pipeline = new HandshakePipeline(analysis, options.SnapLength);
+        var pipeline = new HandshakePipeline(analysis, options.SnapLength) { MaxHandshakesKept = MaxHandshakesInSummary };
         var status = StatusLine.ForTerminal(stderr);
         var lines = new HandshakeLines(stdout, jsonl, color, status);
         using var stop = new CancellationTokenSource();
@@ -217,9 +221,12 @@ internal static class LiveCommand
 
         void Stop(PosixSignalContext context)
         {
-            // Stop cleanly (summary, complete files) instead of the default termination.
-            context.Cancel = true;
-            stop.Cancel();
+            // The first signal stops cleanly (summary, complete files); a second one terminates at once.
+            if (!stop.IsCancellationRequested)
+            {
+                context.Cancel = true;
+                stop.Cancel();
+            }
         }
     }
 
