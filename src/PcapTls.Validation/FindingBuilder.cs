@@ -216,14 +216,11 @@ internal sealed class FindingBuilder
         return findings;
     }
 
+    /// <summary>Dead ends higher up the chain first: the position in what the server sent (later = closer to the root).</summary>
     private int Depth(PathNode n)
     {
-        var d = 0;
-        var path = Explored(_tree).ToList();
-        // Depth = how many explored ancestors lead to it; the sent order is a good proxy (deeper = later sent).
         var i = _sent.ToList().FindIndex(s => s.Sha256Hex == n.Certificate.Sha256Hex);
-        d += i < 0 ? path.Count : i;
-        return d;
+        return i < 0 ? _sent.Count : i;
     }
 
     /// <summary>Cause 1 (the truststore lacks the root) versus cause 3 (the server did not send an intermediate).</summary>
