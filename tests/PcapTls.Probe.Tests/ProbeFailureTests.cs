@@ -124,6 +124,56 @@ public sealed class ProbeFailureTests
     }
 
     [TestMethod]
+    public async Task ServerStallingInsideARecordIsNoServerResponse()
+    {
+        // 16 03 03 00 40: a handshake record header promising 64 bytes, then only 4 of them and silence.
+        byte[] partial = [0x16, 0x03, 0x03, 0x00, 0x40, 0x02, 0x00, 0x00, 0x3C];
+        using var listener = new TcpListener(IPAddress.Loopback, LoopbackPorts.Next());
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        using var release = new SemaphoreSlim(0);
+        var serve = Task.Run(async () =>
+        {
+            using var peer = await listener.AcceptTcpClientAsync(TestContext.CancellationToken);
+            await peer.GetStream().ReadExactlyAsync(new byte[5], TestContext.CancellationToken);
+            await peer.GetStream().WriteAsync(partial, TestContext.CancellationToken);
+            await release.WaitAsync(TestContext.CancellationToken);
+        }, TestContext.CancellationToken);
+
+        var result = await ProbeDiagnosis.RunAsync(new ProbeTarget("127.0.0.1", port), Options(timeout: TimeSpan.FromSeconds(1)), TestContext.CancellationToken);
+
+        release.Release();
+        await serve;
+        Assert.AreEqual(ProbeFailure.StalledAfterAnswer, result.Probe.Failure, result.Probe.Error);
+        Assert.AreEqual(ProbeOutcome.NoChain, result.Outcome);
+        CollectionAssert.AreEqual(new[] { CauseCode.NoServerResponse }, result.CauseCodes.ToArray());
+        CollectionAssert.AreEqual(partial, result.Probe.FirstServerBytes.ToArray());
+    }
+
+    [TestMethod]
+    public async Task AChattyPlaintextServerIsKeptToTheFirstBytesLimit()
+    {
+        // 4000 bytes of banner on one line: the probe keeps only ServerProbe.FirstBytesKept of them.
+        var banner = System.Text.Encoding.ASCII.GetBytes(new string('x', 4000) + "\r\n");
+        using var listener = new TcpListener(IPAddress.Loopback, LoopbackPorts.Next());
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        var serve = Task.Run(async () =>
+        {
+            using var peer = await listener.AcceptTcpClientAsync(TestContext.CancellationToken);
+            await peer.GetStream().WriteAsync(banner, TestContext.CancellationToken);
+            await Task.Delay(200, TestContext.CancellationToken);
+        }, TestContext.CancellationToken);
+
+        var result = await ProbeDiagnosis.RunAsync(new ProbeTarget("127.0.0.1", port), Options(), TestContext.CancellationToken);
+
+        await serve;
+        Assert.AreEqual(ProbeFailure.NotTls, result.Probe.Failure, result.Probe.Error);
+        Assert.HasCount(ServerProbe.FirstBytesKept, result.Probe.FirstServerBytes);
+        Assert.Contains("\"" + new string('x', ServerProbe.FirstBytesKept) + "\"", result.Findings[0].Evidence);
+    }
+
+    [TestMethod]
     [DataRow("-tls1_2", TlsVersionChoice.Tls12)]
     [DataRow("-tls1_3", TlsVersionChoice.Tls13)]
     public async Task ServerRequiringAClientCertificateIsSaidAndTheChainStillJudged(string serverVersion, TlsVersionChoice probeVersion)
