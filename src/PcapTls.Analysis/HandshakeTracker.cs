@@ -199,7 +199,31 @@ internal sealed class HandshakeTracker : ITcpStreamConsumer, ITlsEventSink
     public void OnEncryptedRecord(int side, TlsContentType outerType, int length, TlsPosition position)
     {
         Observation.EncryptedRecords[side]++;
+        if (!Observation.IsTls13 || outerType != TlsContentType.ApplicationData)
+        {
+            return;
+        }
+        // TLS 1.3: once the client has sent its flight and more, and the server has answered it with something
+        // that is not an alert, nothing can change the verdict: bulk data need not be buffered or decoded.
+        if (Observation.PeerOf(side) == Peer.Client)
+        {
+            clientProtectedRecords++;
+        }
+        else if (clientProtectedRecords > 0 && !HandshakeJudge.IsAlertSized(length))
+        {
+            serverAnsweredClient = true;
+        }
+        if (clientProtectedRecords >= DecidedAfterClientProtectedRecords && serverAnsweredClient)
+        {
+            Decided = true;
+        }
     }
+
+    private int clientProtectedRecords;
+    private bool serverAnsweredClient;
+
+    /// <summary>Protected records from a TLS 1.3 client after which nothing can change the outcome.</summary>
+    internal const int DecidedAfterClientProtectedRecords = 3;
 
     public void OnAlert(int side, TlsAlert alert, TlsPosition position)
     {
