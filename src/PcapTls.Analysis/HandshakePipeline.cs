@@ -193,6 +193,8 @@ public sealed class HandshakePipeline : IPacketHandler, ITcpStreamConsumerFactor
         {
             return;
         }
+        ReportUnparsable(report.ServerCertificates, observation.ServerCertificatePacket, "server");
+        ReportUnparsable(report.ClientCertificates, observation.ClientCertificatePacket, "client");
         if (handshakes.Count < MaxHandshakesKept)
         {
             handshakes.Add(report);
@@ -202,6 +204,20 @@ public sealed class HandshakePipeline : IPacketHandler, ITcpStreamConsumerFactor
             HandshakesNotKept++;
         }
         HandshakeReported?.Invoke(report);
+    }
+
+    /// <summary>A certificate BouncyCastle cannot parse is an anomaly of its own (its bytes stay in the report
+    /// and in --export-certs): a chain with a broken entry is evidence, not an error.</summary>
+    private void ReportUnparsable(IReadOnlyList<CertificateSummary> certificates, long packet, string peer)
+    {
+        for (var i = 0; i < certificates.Count; i++)
+        {
+            if (certificates[i].ParseError is { } error)
+            {
+                Add(new ReportAnomaly(packet, "certificate-unparsable",
+                    $"{peer} certificate [{i}] (sha256 {certificates[i].Sha256}) does not parse: {error}"));
+            }
+        }
     }
 
     private void Add(ReportAnomaly anomaly)
