@@ -79,7 +79,7 @@ internal static class CommonOptions
     {
         "java" => (ClientProfile.Java, false),
         "openssl" => (ClientProfile.OpenSsl, false),
-        "curl" => (ClientProfile.OpenSsl, true),
+        "curl" => (ClientProfile.Curl, true),
         var c => throw new UserErrorException(ExitCode.Usage, $"--client must be java, openssl or curl, not '{c}'"),
     };
 

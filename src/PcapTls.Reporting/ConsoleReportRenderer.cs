@@ -22,7 +22,7 @@ public sealed class ConsoleReportRenderer(bool color) : IReportRenderer
         var cap = report.Capture;
         o.WriteLine($"{Paint(Bold, "Capture")}: {cap.File} ({cap.Format}, {string.Join("/", cap.LinkTypes.DefaultIfEmpty("-"))}, {cap.Packets} packets, {cap.TcpConnections} TCP connections{(cap.FirstPacketTime is { } t ? ", first packet " + Time(t) : "")})");
         var trust = report.Trust;
-        o.WriteLine($"{Paint(Bold, "Truststore")}: {trust.TrustStoreDescription} ({trust.Entries} entries{(trust.IsSystemRoots ? ", system roots: no --truststore given" : "")}); client profile {(trust.Profile == ClientProfile.Java ? "java" : "openssl")}; validated at {(trust.FixedValidationTime is { } at ? Time(at) : "the capture's time")}");
+        o.WriteLine($"{Paint(Bold, "Truststore")}: {trust.TrustStoreDescription} ({trust.Entries} entries{(trust.IsSystemRoots ? ", system roots: no --truststore given" : "")}); client profile {(trust.Profile.ToString().ToLowerInvariant())}; validated at {(trust.FixedValidationTime is { } at ? Time(at) : "the capture's time")}");
         foreach (var w in trust.Warnings)
         {
             o.WriteLine($"  {Paint(Yellow, "warning")}: {w}");

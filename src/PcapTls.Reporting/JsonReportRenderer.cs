@@ -51,7 +51,7 @@ public sealed class JsonReportRenderer : IReportRenderer
             w.WriteBoolean("systemRoots", report.Trust.IsSystemRoots);
             w.WriteNumber("truststoreEntries", report.Trust.Entries);
             WriteStrings(w, "truststoreWarnings", report.Trust.Warnings);
-            w.WriteString("client", report.Trust.Profile == ClientProfile.Java ? "java" : "openssl");
+            w.WriteString("client", report.Trust.Profile.ToString().ToLowerInvariant());
             WriteTime(w, "at", report.Trust.FixedValidationTime);
             if (report.Trust.TargetEndpointNote is { } te)
             {

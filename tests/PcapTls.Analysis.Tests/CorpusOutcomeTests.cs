@@ -55,7 +55,7 @@ internal static class CorpusRun
         {
             TrustStore = entry.TrustStorePem is { } pem ? LoadTrustStore(Testing.RepoPaths.Capture(pem)) : null,
             Host = entry.Host,
-            Profile = entry.Client == "java" ? ClientProfile.Java : ClientProfile.OpenSsl,
+            Profile = entry.Client switch { "java" => ClientProfile.Java, "curl" => ClientProfile.Curl, _ => ClientProfile.OpenSsl },
             AllowPartialChain = entry.Client == "curl",
             Decryptors = withKeys && entry.KeyLog is { } k ? KeyLogDecryptors.Load(Testing.RepoPaths.Capture(k)) : null,
         };
