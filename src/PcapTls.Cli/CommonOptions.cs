@@ -127,7 +127,7 @@ internal static class CommonOptions
         }
         try
         {
-            return Validation.TrustStore.Load(file.FullName, password);
+            return Validation.TrustStore.Load(file.ToString(), password);
         }
         catch (TrustStoreException e) when (password is null && e.Kind == TrustStoreErrorKind.WrongPassword && !Console.IsInputRedirected)
         {
@@ -136,7 +136,7 @@ internal static class CommonOptions
             stderr.WriteLine();
             try
             {
-                return Validation.TrustStore.Load(file.FullName, prompted);
+                return Validation.TrustStore.Load(file.ToString(), prompted);
             }
             catch (TrustStoreException e2)
             {
