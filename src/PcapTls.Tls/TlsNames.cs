@@ -260,6 +260,8 @@ public static class TlsNames
         0x0302 => "TLS 1.1",
         0x0303 => "TLS 1.2",
         0x0304 => "TLS 1.3",
+        // TLS 1.3 drafts were negotiated as 0x7F00 + draft number (draft-ietf-tls-tls13 section 4.2.1).
+        >= 0x7F00 and <= 0x7FFF => $"TLS 1.3 (draft {version & 0xFF})",
         _ => Hex4(version),
     };
 

@@ -102,7 +102,7 @@ public sealed class HandshakeParserTests
         Assert.AreEqual((ushort)0x7F10, hello!.NegotiatedVersion);
         Assert.AreEqual((ushort)0x1301, hello.CipherSuite);
         Assert.AreEqual(0, hello.SessionId.Length);
-        Assert.AreEqual("0x7F10", TlsNames.Version(hello.NegotiatedVersion));
+        Assert.AreEqual("TLS 1.3 (draft 16)", TlsNames.Version(hello.NegotiatedVersion));
         Assert.IsTrue(TlsHandshakeParser.IsTls13Draft(0x7F10));
 
         // After a draft ServerHello the records are protected, as in TLS 1.3.

@@ -227,7 +227,8 @@ public sealed class TlsNamesTests
     [DataRow((ushort)0x0302, "TLS 1.1")]
     [DataRow((ushort)0x0303, "TLS 1.2")]
     [DataRow((ushort)0x0304, "TLS 1.3")]
-    [DataRow((ushort)0x7F12, "0x7F12")]
+    [DataRow((ushort)0x7F12, "TLS 1.3 (draft 18)")]
+    [DataRow((ushort)0x7E12, "0x7E12")]
     [DataRow((ushort)0xFEFD, "0xFEFD")]
     public void Version(ushort version, string name) => Assert.AreEqual(name, TlsNames.Version(version));
 
