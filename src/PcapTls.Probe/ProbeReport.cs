@@ -212,8 +212,12 @@ public static class ProbeReport
         _ => "TLS 1.3 and 1.2",
     };
 
-    private static string ClientName(ProbeDiagnosisResult r) =>
-        r.Profile == ClientProfile.Java ? "java" : r.AllowPartialChain ? "curl" : "openssl";
+    private static string ClientName(ProbeDiagnosisResult r) => r.Profile switch
+    {
+        ClientProfile.Java => "java",
+        ClientProfile.Curl => "curl",
+        _ => r.AllowPartialChain ? "openssl (partial chains)" : "openssl",
+    };
 
     private static string SourceName(HostNameSource s) => s switch
     {

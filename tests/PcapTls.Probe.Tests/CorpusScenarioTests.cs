@@ -128,7 +128,7 @@ public sealed class CorpusScenarioTests
             TrustStore = store,
             Versions = tls13 ? TlsVersionChoice.Tls13 : TlsVersionChoice.Tls12,
             CipherSuites = s.Server == ServerKind.RejectsHello && tls13 ? [ClientOnlySuite] : null,
-            Profile = client == "java" ? ClientProfile.Java : ClientProfile.OpenSsl,
+            Profile = client switch { "java" => ClientProfile.Java, "curl" => ClientProfile.Curl, _ => ClientProfile.OpenSsl },
             AllowPartialChain = client == "curl",
             Timeout = Timeout,
             At = At,
