@@ -12,7 +12,14 @@ internal sealed record JudgeContext(
     AnalysisOptions Options,
     ValidationCache Cache,
     int? SnapLength,
-    CaptureFacts Facts);
+    CaptureFacts Facts)
+{
+    /// <summary>Each distinct certificate parsed once per analysis, its summary and DER shared by the reports.</summary>
+    public SeenCertificates Certificates { get; } = new();
+
+    /// <summary>Repeated report texts shared by the reports (memory per kept report, not per sentence).</summary>
+    public ReportTexts Texts { get; } = new();
+}
 
 /// <summary>What the pipeline has learned about the capture so far (read when a connection is judged).</summary>
 internal sealed class CaptureFacts
@@ -71,9 +78,11 @@ internal static class HandshakeJudge
         string? hostSource = null;
         DateTimeOffset? validatedAt = null;
 
-        var serverChain = o.ServerCertificate?.Certificates ?? [];
-        var certificates = serverChain.Select(CertificateInfo.Parse).ToList();
-        var clientCerts = (o.ClientCertificate?.Certificates ?? []).Select(CertificateInfo.Parse).ToList();
+        var serverSeen = (o.ServerCertificate?.Certificates ?? []).Select(ctx.Certificates.Get).ToList();
+        var clientSeen = (o.ClientCertificate?.Certificates ?? []).Select(ctx.Certificates.Get).ToList();
+        IReadOnlyList<byte[]> serverChain = serverSeen.Select(x => x.Der).ToList();
+        var certificates = serverSeen.Select(x => x.Info).ToList();
+        var clientCerts = clientSeen.Select(x => x.Info).ToList();
 
         var clientFatal = FirstFatal(o, c);
         var serverFatal = FirstFatal(o, s);
@@ -160,13 +169,13 @@ internal static class HandshakeJudge
             Server: o.EndpointOf(s).ToString(),
             StartPacket: o.ClientHelloPacket != 0 ? o.ClientHelloPacket : o.FirstPacket,
             StartTime: FromNanos(o.ClientHelloPacket != 0 ? o.ClientHelloTime : o.FirstTime),
-            Sni: o.ClientHello?.ServerName,
-            Version: version,
-            Cipher: hello is not null && !hello.IsSslv2 ? TlsNames.CipherSuite(hello.CipherSuite) : null,
+            Sni: ctx.Texts.Intern(o.ClientHello?.ServerName),
+            Version: ctx.Texts.Intern(version),
+            Cipher: ctx.Texts.Intern(hello is not null && !hello.IsSslv2 ? TlsNames.CipherSuite(hello.CipherSuite) : null),
             Outcome: outcome,
-            OutcomeDetail: detail,
-            ServerCertificates: certificates.Select(CertificateSummary.From).ToList(),
-            ClientCertificates: clientCerts.Select(CertificateSummary.From).ToList(),
+            OutcomeDetail: ctx.Texts.Intern(detail),
+            ServerCertificates: serverSeen.Select(x => x.Summary).ToList(),
+            ClientCertificates: clientSeen.Select(x => x.Summary).ToList(),
             CertificateRequested: o.CertificateRequest is not null,
             CertificateEncrypted: o.IsTls13 && o.ServerCertificate is null,
             ServerCertificateMessage: o.ServerCertificate is not null,
@@ -174,12 +183,12 @@ internal static class HandshakeJudge
             Alerts: o.Alerts.Select(a => ToAlertEvent(o, a)).ToList(),
             Teardown: o.Controls.Where(x => x.Kind is TcpControlKind.Fin or TcpControlKind.Rst)
                 .Select(x => new TeardownEvent(o.PeerOf(x.Side), x.Kind == TcpControlKind.Fin ? "fin" : "rst", x.Packet, FromNanos(x.TimeNanos))).ToList(),
-            Causes: causes,
-            Ladder: Ladder.Build(o),
-            HostChecked: host,
-            HostSource: hostSource,
+            Causes: causes.Select(x => x with { Summary = ctx.Texts.Intern(x.Summary), Fix = ctx.Texts.Intern(x.Fix) }).ToList(),
+            Ladder: Ladder.Build(o).Select(x => x with { What = ctx.Texts.Intern(x.What) }).ToList(),
+            HostChecked: ctx.Texts.Intern(host),
+            HostSource: ctx.Texts.Intern(hostSource),
             ValidatedAt: validatedAt,
-            KeyLog: o.KeyLogNote,
+            KeyLog: ctx.Texts.Intern(o.KeyLogNote),
             Verdict: verdict,
             ServerChainDer: serverChain,
             LastPacket: o.LastPacket);
