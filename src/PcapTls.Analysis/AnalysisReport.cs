@@ -24,6 +24,23 @@ public sealed record AnalysisReport(
     TrustContext Trust,
     IReadOnlyList<HandshakeReport> Handshakes,
     IReadOnlyList<ReportAnomaly> Anomalies,
+    IReadOnlyList<string> Notes)
+{
+    /// <summary>`analyze --probe`: what the servers whose chain the capture did not show sent when probed.</summary>
+    public IReadOnlyList<ProbeFinding> Probes { get; init; } = [];
+}
+
+/// <summary>The chain a server sent to an active probe (the probe never completes the handshake), and its verdict.</summary>
+/// <param name="Server">"ip:port" as in the handshakes.</param>
+/// <param name="Outcome">trusted, not-trusted, no-chain or unreachable.</param>
+public sealed record ProbeFinding(
+    string Server,
+    string? Sni,
+    string Outcome,
+    string? Version,
+    IReadOnlyList<CertificateSummary> Chain,
+    string? ClientMessage,
+    IReadOnlyList<Cause> Causes,
     IReadOnlyList<string> Notes);
 
 /// <param name="File">The path as given.</param>

@@ -35,6 +35,11 @@ internal static class AnalyzeCommand
         DefaultValueFactory = _ => "failed",
     };
 
+    private static readonly Option<bool> ProbeOption = new("--probe")
+    {
+        Description = "For TLS 1.3 handshakes whose chain the capture does not show (no key log), connect to the server now and fetch its chain (never completing a handshake), then validate it.",
+    };
+
     public static Command Create(TextWriter stdout, TextWriter stderr)
     {
         var command = new Command("analyze", "Find every TLS handshake in a capture, decide its outcome (completed, failed, incomplete, not-tls) and explain each failure with its packets, the chain, the causes and the fix.");
@@ -47,6 +52,7 @@ internal static class AnalyzeCommand
         command.Options.Add(ExportCertsOption);
         command.Options.Add(WritePcapOption);
         command.Options.Add(OnlyOption);
+        command.Options.Add(ProbeOption);
         command.Options.Add(CommonOptions.Color);
         command.SetAction(parse => Run(parse, stdout, stderr));
         return command;
@@ -95,6 +101,10 @@ internal static class AnalyzeCommand
         }
 
         report = report with { Capture = report.Capture with { File = parse.GetValue(CaptureArgument)!.ToString() } };
+        if (parse.GetValue(ProbeOption))
+        {
+            report = AnalyzeProbes.Run(report, options, stderr, CancellationToken.None);
+        }
         var color = CommonOptions.UseColor(parse, stdout, parse.GetValue(OutputOption) is not null);
         var renderer = Renderers.For(format, color);
         OutputFiles.WriteReport(parse.GetValue(OutputOption), stdout, w => renderer.Render(report, w));

@@ -53,6 +53,31 @@ public sealed class ConsoleReportRenderer(bool color) : IReportRenderer
             }
         }
 
+        foreach (var p in report.Probes)
+        {
+            o.WriteLine();
+            o.WriteLine(Paint(Bold, $"Probe of {p.Server} (SNI {p.Sni ?? "none"}): {p.Outcome}{(p.Version is null ? "" : ", " + p.Version)}"));
+            if (p.Chain.Count > 0)
+            {
+                o.WriteLine($"  Chain the server sends ({p.Chain.Count} certificate{(p.Chain.Count == 1 ? "" : "s")})");
+                WriteCertificates(p.Chain, o);
+            }
+            if (p.ClientMessage is { } m)
+            {
+                o.WriteLine($"  the client would say: {m}");
+            }
+            foreach (var c in p.Causes)
+            {
+                o.WriteLine($"    {Paint(Red, c.Code.ToCode())}: {c.Summary}");
+                o.WriteLine($"      evidence: {c.Evidence}");
+                o.WriteLine($"      fix: {c.Fix}");
+            }
+            foreach (var note in p.Notes)
+            {
+                o.WriteLine(Paint(Dim, "  note: " + note));
+            }
+        }
+
         if (report.Anomalies.Count > 0)
         {
             o.WriteLine();

@@ -77,6 +77,24 @@ public sealed class JsonReportRenderer : IReportRenderer
             }
             w.WriteEndArray();
             WriteStrings(w, "notes", report.Notes);
+            if (report.Probes.Count > 0)
+            {
+                w.WriteStartArray("probes");
+                foreach (var p in report.Probes)
+                {
+                    w.WriteStartObject();
+                    w.WriteString("server", p.Server);
+                    WriteNullable(w, "sni", p.Sni);
+                    w.WriteString("outcome", p.Outcome);
+                    WriteNullable(w, "version", p.Version);
+                    WriteCertificates(w, "serverCertificates", p.Chain);
+                    WriteNullable(w, "clientMessage", p.ClientMessage);
+                    WriteCauses(w, p.Causes);
+                    WriteStrings(w, "notes", p.Notes);
+                    w.WriteEndObject();
+                }
+                w.WriteEndArray();
+            }
             w.WriteEndObject();
         }
         output.Write(System.Text.Encoding.UTF8.GetString(stream.ToArray()));
@@ -132,17 +150,7 @@ public sealed class JsonReportRenderer : IReportRenderer
             w.WriteEndObject();
         }
         w.WriteEndArray();
-        w.WriteStartArray("causes");
-        foreach (var c in h.Causes)
-        {
-            w.WriteStartObject();
-            w.WriteString("code", c.Code.ToCode());
-            w.WriteString("summary", c.Summary);
-            w.WriteString("evidence", c.Evidence);
-            w.WriteString("fix", c.Fix);
-            w.WriteEndObject();
-        }
-        w.WriteEndArray();
+        WriteCauses(w, h.Causes);
         w.WriteStartObject("validation");
         WriteNullable(w, "host", h.HostChecked);
         WriteNullable(w, "hostSource", h.HostSource);
@@ -179,6 +187,21 @@ public sealed class JsonReportRenderer : IReportRenderer
         }
         w.WriteEndArray();
         w.WriteEndObject();
+    }
+
+    private static void WriteCauses(Utf8JsonWriter w, IReadOnlyList<Cause> causes)
+    {
+        w.WriteStartArray("causes");
+        foreach (var c in causes)
+        {
+            w.WriteStartObject();
+            w.WriteString("code", c.Code.ToCode());
+            w.WriteString("summary", c.Summary);
+            w.WriteString("evidence", c.Evidence);
+            w.WriteString("fix", c.Fix);
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
     }
 
     private static void WriteCertificates(Utf8JsonWriter w, string name, IReadOnlyList<CertificateSummary> certs)
