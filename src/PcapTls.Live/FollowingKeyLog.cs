@@ -1,3 +1,4 @@
+using System.Text;
 using PcapTls.Analysis;
 using PcapTls.Decryption;
 using PcapTls.Tls;
@@ -6,85 +7,112 @@ namespace PcapTls.Live;
 
 /// <summary>
 /// --keylog for a live capture: the server (or client) appends to its key log while we capture, so a
-/// connection's secrets are usually written after the file was first read. On a miss, the files are read
-/// again if they grew, then the lookup is retried. Re-reading is rate-limited (a flood of connections the key
-/// log will never know must not re-read a large file for each); a miss during the pause stays a miss and the
-/// report says the key log had no secrets for it, as analyze would.
+/// connection's secrets are usually written after the file was first read. On a miss, only the lines appended
+/// since the last read are parsed (cheap, so no rate limit that could turn a fresh connection into a miss), and
+/// the lookup is retried. After <see cref="MaxChunks"/> appended pieces the files are read whole again, so a
+/// lookup never searches more than that many pieces.
 /// </summary>
 public sealed class FollowingKeyLog : IHandshakeDecryptorFactory
 {
-    /// <summary>At most this many re-reads per second.</summary>
-    public static readonly TimeSpan MinReloadInterval = TimeSpan.FromMilliseconds(100);
+    public const int MaxChunks = 64;
 
     private readonly string[] _paths;
-    private readonly TimeProvider _time;
-    private KeyLogDecryptors _current;
-    private long[] _lengths;
-    private long _lastReload = long.MinValue;
+    private readonly long[] _offsets;
+    private readonly List<KeyLogDecryptors> _chunks = [];
 
-    public FollowingKeyLog(IReadOnlyList<string> paths, TimeProvider? time = null)
+    public FollowingKeyLog(IReadOnlyList<string> paths)
     {
         _paths = [.. paths];
-        _time = time ?? TimeProvider.System;
-        _lengths = Lengths();
-        _current = KeyLogDecryptors.Load(_paths);
+        _offsets = new long[_paths.Length];
+        ReadAll();
     }
 
-    /// <summary>Times the files were read again.</summary>
+    /// <summary>Times appended lines were read.</summary>
     public int Reloads { get; private set; }
-
-    /// <summary>Client randoms known now.</summary>
-    public int Count => _current.Count;
 
     public ITlsRecordDecryptor? TryCreate(ClientHelloInfo clientHello, ServerHelloInfo serverHello, int clientSide, out string? note)
     {
-        var decryptor = _current.TryCreate(clientHello, serverHello, clientSide, out note);
-        if (decryptor is null && ReloadIfGrown())
+        var decryptor = Find(clientHello, serverHello, clientSide, out note);
+        if (decryptor is null && ReadAppended())
         {
-            decryptor = _current.TryCreate(clientHello, serverHello, clientSide, out note);
+            decryptor = Find(clientHello, serverHello, clientSide, out note);
         }
         return decryptor;
     }
 
     public bool MatchesTls12(ClientHelloInfo clientHello)
-        => _current.MatchesTls12(clientHello) || (ReloadIfGrown() && _current.MatchesTls12(clientHello));
+        => _chunks.Any(c => c.MatchesTls12(clientHello)) || (ReadAppended() && _chunks.Any(c => c.MatchesTls12(clientHello)));
 
-    private bool ReloadIfGrown()
+    private ITlsRecordDecryptor? Find(ClientHelloInfo clientHello, ServerHelloInfo serverHello, int clientSide, out string? note)
     {
-        var now = _time.GetTimestamp();
-        if (_lastReload != long.MinValue && _time.GetElapsedTime(_lastReload, now) < MinReloadInterval)
+        note = null;
+        var known = false;
+        for (var i = _chunks.Count - 1; i >= 0; i--)
         {
-            return false;
+            known |= _chunks[i].Count > 0;
+            var d = _chunks[i].TryCreate(clientHello, serverHello, clientSide, out var n);
+            if (d is not null || (n is not null && n.StartsWith("key log matched", StringComparison.Ordinal)))
+            {
+                note = n;
+                return d;
+            }
         }
-        var lengths = Lengths();
-        if (lengths.SequenceEqual(_lengths))
-        {
-            return false;
-        }
-        _lastReload = now;
-        try
-        {
-            _current = KeyLogDecryptors.Load(_paths);
-            _lengths = lengths;
-            Reloads++;
-            return true;
-        }
-        catch (KeyLogException)
-        {
-            // Rotated or removed meanwhile: keep what we had; the next miss tries again.
-            return false;
-        }
+        note = known ? "the key log has no secrets for this connection's client random" : null;
+        return null;
     }
 
-    private long[] Lengths() => _paths.Select(p =>
+    private void ReadAll()
     {
-        try
+        _chunks.Clear();
+        Array.Clear(_offsets);
+        ReadAppended();
+    }
+
+    /// <summary>Parses the complete lines appended since the last read; true when any were.</summary>
+    private bool ReadAppended()
+    {
+        if (_chunks.Count >= MaxChunks)
         {
-            return new FileInfo(p).Length;
+            _chunks.Clear();
+            Array.Clear(_offsets);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        var added = false;
+        for (var i = 0; i < _paths.Length; i++)
         {
-            return -1L;
+            try
+            {
+                using var stream = new FileStream(_paths[i], FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+                if (stream.Length < _offsets[i])
+                {
+                    _offsets[i] = 0; // truncated or replaced: start over
+                }
+                if (stream.Length == _offsets[i])
+                {
+                    continue;
+                }
+                stream.Seek(_offsets[i], SeekOrigin.Begin);
+                var bytes = new byte[stream.Length - _offsets[i]];
+                stream.ReadExactly(bytes);
+                // Only whole lines: the writer may be in the middle of one.
+                var end = Array.LastIndexOf(bytes, (byte)'\n') + 1;
+                if (end == 0)
+                {
+                    continue;
+                }
+                _offsets[i] += end;
+                var log = KeyLog.Parse(new StringReader(Encoding.UTF8.GetString(bytes, 0, end)), _paths[i]);
+                _chunks.Add(new KeyLogDecryptors(log));
+                added = true;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // Rotated or removed meanwhile: keep what we had; the next miss tries again.
+            }
         }
-    }).ToArray();
+        if (added)
+        {
+            Reloads++;
+        }
+        return added;
+    }
 }

@@ -18,6 +18,12 @@ public sealed class LiveCapture : IDisposable
     /// <summary>How long the analysis thread waits for a frame before letting the pipeline's clock advance.</summary>
     private static readonly TimeSpan IdleWait = TimeSpan.FromMilliseconds(200);
 
+    /// <summary>Stopping: the capture buffer counts as empty after this long without a frame.</summary>
+    private static readonly TimeSpan DrainQuiet = TimeSpan.FromSeconds(2);
+
+    /// <summary>Stopping: read what the kernel holds for at most this long.</summary>
+    private static readonly TimeSpan MaxDrain = TimeSpan.FromSeconds(10);
+
     /// <summary>Frames processed between two looks at the clock (status, cancellation) under load.</summary>
     private const int FramesPerBatch = 4096;
 
@@ -36,6 +42,7 @@ public sealed class LiveCapture : IDisposable
     private readonly FailureCaptures? _failures;
     private readonly Stopwatch _clock = new();
     private long _number;
+    private long _arrived;
     private long _handshakes;
     private long _failed;
     private ICaptureStatistics? _lastKernelStatistics;
@@ -186,6 +193,10 @@ public sealed class LiveCapture : IDisposable
         }
         finally
         {
+            if (cancellationToken.IsCancellationRequested)
+            {
+                DrainKernelBuffer();
+            }
             StopDevice();
         }
         // What libpcap delivered before it stopped is still analyzed: the summary covers every frame counted.
@@ -196,6 +207,34 @@ public sealed class LiveCapture : IDisposable
         _pipeline.Finish();
         _pcap?.Complete();
         return Snapshot();
+    }
+
+    /// <summary>
+    /// Frames the kernel received before the stop may still wait in its capture buffer (on a busy host libpcap's
+    /// reading thread lags behind): keep reading until libpcap delivered as many frames as the kernel counted
+    /// at the stop (ps_recv - ps_drop; halved on loopback, where the kernel counts each frame going out and
+    /// coming in), or until no frame came for <see cref="DrainQuiet"/>, at most <see cref="MaxDrain"/>.
+    /// </summary>
+    private void DrainKernelBuffer()
+    {
+        var kernel = KernelStatistics();
+        long? target = kernel is null ? null : ((long)kernel.ReceivedPackets - kernel.DroppedPackets) / (_device.Loopback ? 2 : 1);
+        var watch = Stopwatch.StartNew();
+        var lastFrame = TimeSpan.Zero;
+        while (watch.Elapsed < MaxDrain)
+        {
+            if (_queue.TryDequeue(out var frame))
+            {
+                Process(frame);
+                lastFrame = watch.Elapsed;
+                continue;
+            }
+            if ((target is { } t && Interlocked.Read(ref _arrived) >= t) || watch.Elapsed - lastFrame >= DrainQuiet)
+            {
+                return;
+            }
+            _queue.WaitForFrame(TimeSpan.FromMilliseconds(50), CancellationToken.None);
+        }
     }
 
     /// <summary>The counters now (callable from the analysis thread, or after <see cref="Run"/>).</summary>
@@ -265,6 +304,7 @@ public sealed class LiveCapture : IDisposable
     {
         var data = e.Data;
         var original = e.Header is PcapHeader h ? (int)Math.Min(h.PacketLength, int.MaxValue) : data.Length;
+        Interlocked.Increment(ref _arrived);
         _queue.TryEnqueue(data, Math.Max(original, data.Length), ToNanos(e.Header.Timeval));
     }
 
