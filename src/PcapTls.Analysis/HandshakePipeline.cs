@@ -195,6 +195,10 @@ public sealed class HandshakePipeline : IPacketHandler, ITcpStreamConsumerFactor
         }
         ReportUnparsable(report.ServerCertificates, observation.ServerCertificatePacket, "server");
         ReportUnparsable(report.ClientCertificates, observation.ClientCertificatePacket, "client");
+        if (report.Outcome != HandshakeOutcome.NotTls)
+        {
+            ReportNotTls(observation);
+        }
         if (handshakes.Count < MaxHandshakesKept)
         {
             handshakes.Add(report);
@@ -216,6 +220,20 @@ public sealed class HandshakePipeline : IPacketHandler, ITcpStreamConsumerFactor
             {
                 Add(new ReportAnomaly(packet, "certificate-unparsable",
                     $"{peer} certificate [{i}] (sha256 {certificates[i].Sha256}) does not parse: {error}"));
+            }
+        }
+    }
+
+    /// <summary>Bytes that are not TLS on a side of a handshake the judge still reads as TLS (so its outcome
+    /// does not already say "not TLS"): the anomaly says what those bytes were.</summary>
+    private void ReportNotTls(HandshakeObservation o)
+    {
+        for (var side = 0; side < 2; side++)
+        {
+            if (o.NotTlsPacket[side] != 0)
+            {
+                Add(new ReportAnomaly(o.NotTlsPacket[side], "not-tls",
+                    $"the {o.PeerOf(side).ToCode()}'s bytes are not TLS: {o.NotTlsPreview[side]}"));
             }
         }
     }

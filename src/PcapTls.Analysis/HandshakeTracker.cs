@@ -89,6 +89,11 @@ internal sealed class HandshakeTracker : ITcpStreamConsumer, ITlsEventSink
         ended = true;
         Observation.Touch(lastPosition.PacketNumber, lastPosition.TimestampNanos);
         Observation.EndReason = reason;
+        // Bytes still buffered say something: a stream cut inside a record (TruncatedAtEnd), or a short reply
+        // that is not TLS at all (OnNotTls), which the decoder only decides at the end of the stream.
+        var end = new TlsPosition(lastPosition.PacketNumber, lastPosition.TimestampNanos);
+        decoder.EndOfStream(0, end);
+        decoder.EndOfStream(1, end);
         onEnd(Observation);
     }
 

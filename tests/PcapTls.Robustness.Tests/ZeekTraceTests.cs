@@ -33,7 +33,7 @@ public sealed class ZeekTraceTests
 
         Assert.AreEqual(packets, report.Capture.Packets);
         Assert.HasCount(1, report.Handshakes);
-        Assert.AreNotEqual(HandshakeOutcome.NotTls, report.Handshakes[0].Outcome);
+        Assert.IsNotNull(report.Handshakes[0].Version, "the ClientHello was read");
         Assert.AreEqual("TLS 1.2", report.Handshakes[0].Version ?? "TLS 1.2", "version when one was negotiated");
     }
 
@@ -48,6 +48,27 @@ public sealed class ZeekTraceTests
         CollectionAssert.Contains(atCertificate, "malformed-handshake");
         Assert.AreEqual(HandshakeOutcome.Incomplete, report.Handshakes[0].Outcome);
         Assert.AreEqual("TLS 1.2", report.Handshakes[0].Version);
+    }
+
+    [TestMethod]
+    public void ProtocolErrorSaysTheServersReplyIsNotTls()
+    {
+        var report = Analyze("tls-1.2-protocol-error.pcap");
+
+        // The server answers the ClientHello with 7 bytes that are no record (00 00 00 00 02 00 28), then FIN.
+        // The decoder can only decide that at the end of the stream (HandshakeTracker.OnEnd ends both sides).
+        var h = report.Handshakes.Single();
+        Assert.AreEqual(HandshakeOutcome.NotTls, h.Outcome, h.OutcomeDetail);
+        var (_, console) = Tests.Analyze.Render(report);
+        StringAssert.Contains(console, "not-tls");
+    }
+
+    [TestMethod]
+    public void LateProtocolErrorReportsTheBrokenRecordAndKeepsTheWholeChain()
+    {
+        var report = Analyze("tls1.2-late-protocol-error.pcap");
+
+        Assert.AreEqual(10L, Tests.Analyze.Single(report, "malformed-record").Packet);
     }
 
     [TestMethod]
