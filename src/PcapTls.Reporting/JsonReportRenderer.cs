@@ -20,7 +20,9 @@ public sealed class JsonReportRenderer : IReportRenderer
 
     public void Render(AnalysisReport report, TextWriter output)
     {
-        using var stream = new MemoryStream();
+        // Streamed to the output as it is written: a capture of 100,000 handshakes makes ~400 MB of JSON, and
+        // building it whole in memory (then as a string) took over 2 GB.
+        using var stream = new TextWriterStream(output);
         using (var w = new Utf8JsonWriter(stream, WriterOptions))
         {
             w.WriteStartObject();
@@ -63,6 +65,10 @@ public sealed class JsonReportRenderer : IReportRenderer
             foreach (var h in report.Handshakes)
             {
                 WriteHandshake(w, h);
+                if (w.BytesPending >= FlushThreshold)
+                {
+                    w.Flush();
+                }
             }
             w.WriteEndArray();
 
@@ -97,8 +103,45 @@ public sealed class JsonReportRenderer : IReportRenderer
             }
             w.WriteEndObject();
         }
-        output.Write(System.Text.Encoding.UTF8.GetString(stream.ToArray()));
+        stream.Flush();
         output.Write('\n');
+    }
+
+    /// <summary>JSON bytes buffered before they are handed to the output.</summary>
+    private const int FlushThreshold = 64 * 1024;
+
+    /// <summary>Hands UTF-8 bytes to a TextWriter as text (a character split across two writes is kept whole).</summary>
+    private sealed class TextWriterStream(TextWriter output) : Stream
+    {
+        private readonly System.Text.Decoder decoder = System.Text.Encoding.UTF8.GetDecoder();
+        private char[] chars = [];
+
+        public override bool CanRead => false;
+        public override bool CanSeek => false;
+        public override bool CanWrite => true;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
+
+        public override void Write(ReadOnlySpan<byte> buffer)
+        {
+            var needed = decoder.GetCharCount(buffer, flush: false);
+            if (chars.Length < needed)
+            {
+                chars = new char[needed];
+            }
+            var n = decoder.GetChars(buffer, chars, flush: false);
+            output.Write(chars, 0, n);
+        }
+
+        public override void Flush()
+        {
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
     }
 
     /// <summary>One handshake object; live's --format jsonl writes the same object, one per line.</summary>
