@@ -55,7 +55,8 @@ public static class CertificateFile
             }
             var label = text[(b + Begin.Length)..labelEnd];
             var endMarker = End + label + Dashes;
-            var e = text.IndexOf(endMarker, labelEnd, StringComparison.Ordinal);
+            // From after the label's dashes: "-----BEGIN -----END -----" must not find its END inside them.
+            var e = text.IndexOf(endMarker, labelEnd + Dashes.Length, StringComparison.Ordinal);
             if (e < 0)
             {
                 break;

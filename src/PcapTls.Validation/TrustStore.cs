@@ -359,8 +359,9 @@ public sealed class TrustStore
             var seq = Asn1Sequence.GetInstance(Asn1Object.FromByteArray(content));
             return seq.Count >= 2 && seq[0] is DerInteger v && v.IntValueExact == Pkcs12Version && seq[1] is Asn1Sequence;
         }
-        catch (Exception e) when (e is IOException or ArgumentException or InvalidOperationException or FormatException)
+        catch (Exception e) when (e is IOException or ArgumentException or InvalidOperationException or FormatException or ArithmeticException)
         {
+            // ArithmeticException: a version INTEGER beyond int (found by tools/fuzz).
             return false;
         }
     }
@@ -381,7 +382,10 @@ public sealed class TrustStore
                 used = pw.ToCharArray();
                 break;
             }
-            catch (Exception e) when (e is IOException or ArgumentException or InvalidOperationException or CryptoException)
+            // SecurityUtilityException: a MAC algorithm BouncyCastle does not know; ArithmeticException: an
+            // iteration count beyond int (both found by tools/fuzz).
+            catch (Exception e) when (e is IOException or ArgumentException or InvalidOperationException or CryptoException
+                or SecurityUtilityException or ArithmeticException)
             {
                 if (e.Message.Contains("does not require one", StringComparison.Ordinal))
                 {
