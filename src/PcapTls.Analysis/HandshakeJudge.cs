@@ -25,6 +25,9 @@ internal sealed record JudgeContext(
 internal sealed class CaptureFacts
 {
     public long TruncatedPackets { get; set; }
+
+    /// <summary>The longest captured length of a cut frame: the snapshot length when the file header does not say.</summary>
+    public int ObservedSnapLength { get; set; }
 }
 
 /// <summary>
@@ -47,6 +50,12 @@ internal static class HandshakeJudge
 
     private static readonly int[] TlsPorts = [443, 465, 563, 636, 853, 989, 990, 992, 993, 994, 995, 5061, 5223, 8443, 9443];
 
+    /// <summary>TLS records, but the capture began after the handshake: no hello, and neither stream starts with a
+    /// handshake record. Not a handshake to report; the pipeline lists it as an anomaly.</summary>
+    public static bool IsMidstreamTls(HandshakeObservation o)
+        => o.ClientHello is null && o.ServerHello is null && o.NotTlsPreview[0] is null && o.NotTlsPreview[1] is null
+           && o.Records.Count > 0 && o.FirstByte[0] != TlsHandshakeRecordType && o.FirstByte[1] != TlsHandshakeRecordType;
+
     /// <summary>Returns null for a connection that is not worth reporting (no TLS at all, not on a TLS port).</summary>
     public static HandshakeReport? Judge(HandshakeObservation o, JudgeContext ctx)
     {
@@ -59,6 +68,10 @@ internal static class HandshakeJudge
         var sawTls = o.ClientHello is not null || o.ServerHello is not null || o.Records.Count > 0
             || o.FirstByte[0] == TlsHandshakeRecordType || o.FirstByte[1] == TlsHandshakeRecordType;
         var notTlsSide = o.NotTlsPreview[0] is not null ? 0 : o.NotTlsPreview[1] is not null ? 1 : -1;
+        if (IsMidstreamTls(o))
+        {
+            return null;
+        }
         if (!sawTls)
         {
             var port = o.Connection.Responder.Port;
@@ -461,7 +474,7 @@ internal static class HandshakeJudge
     private static Cause CaptureIncomplete(HandshakeObservation o, JudgeContext ctx, string summary, string fix)
     {
         var truncated = o.TruncatedPayload[0] || o.TruncatedPayload[1];
-        if (truncated && ctx.SnapLength is { } snap)
+        if (truncated && (ctx.SnapLength ?? (ctx.Facts.ObservedSnapLength > 0 ? ctx.Facts.ObservedSnapLength : null)) is { } snap)
         {
             return new Cause(CauseCode.CaptureIncomplete,
                 $"The capture was taken with a snapshot length of {snap} bytes; certificates cannot be read",

@@ -82,6 +82,7 @@ public sealed class HandshakePipeline : IPacketHandler, ITcpStreamConsumerFactor
         {
             TruncatedPackets++;
             facts.TruncatedPackets++;
+            facts.ObservedSnapLength = Math.Max(facts.ObservedSnapLength, packet.Data.Length);
         }
         if (linkTypes.Count < 16)
         {
@@ -187,6 +188,11 @@ public sealed class HandshakePipeline : IPacketHandler, ITcpStreamConsumerFactor
         foreach (var a in observation.Anomalies)
         {
             Add(a);
+        }
+        if (HandshakeJudge.IsMidstreamTls(observation))
+        {
+            Add(new ReportAnomaly(observation.FirstPacket, "midstream-tls",
+                $"TLS records between {observation.Connection.Originator} and {observation.Connection.Responder}, but the capture began after their handshake"));
         }
         var report = HandshakeJudge.Judge(observation, context);
         if (report is null)
