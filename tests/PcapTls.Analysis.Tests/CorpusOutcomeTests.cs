@@ -28,6 +28,27 @@ public sealed class CorpusOutcomeTests
         CollectionAssert.AreEquivalent(entry.ExpectedCauses.ToList(), handshake.Causes.Select(c => c.Code.ToCode()).Distinct().ToList(), Describe(handshake));
     }
 
+    /// <summary>With the server's key log, the alert a TLS 1.3 client sent (encrypted for Java) decrypts to the
+    /// description the real client sent (46 certificate_unknown, 80 internal_error, ...).</summary>
+    [TestMethod]
+    [DynamicData(nameof(Captures))]
+    public void ClientAlertIsTheOneTheClientSent(string file)
+    {
+        var entry = CorpusManifest.Get(file);
+        if (entry.ClientAlert is not { } sent || entry.KeyLog is null || entry.Variant == "snaplen96")
+        {
+            return;
+        }
+        var handshake = CorpusRun.SingleHandshake(CorpusRun.Analyze(entry, withKeys: true), entry);
+        var alert = handshake.Alerts.FirstOrDefault(a => a.From == Peer.Client && a.Code is not null && a.Code != 0);
+        Assert.IsNotNull(alert, Describe(handshake));
+        Assert.AreEqual(sent, alert.Code, Describe(handshake));
+        if (entry.TlsVersion == "1.3" && entry.Client == "java")
+        {
+            Assert.IsTrue(alert.Encrypted, "Java's TLS 1.3 alert travels encrypted and was decrypted with the key log");
+        }
+    }
+
     [TestMethod]
     [DynamicData(nameof(Captures))]
     public void WithoutKeysTls13FailuresAreToldApartFromSuccesses(string file)
