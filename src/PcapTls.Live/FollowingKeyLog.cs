@@ -30,12 +30,50 @@ public sealed class FollowingKeyLog : IHandshakeDecryptorFactory
     /// <summary>Times appended lines were read.</summary>
     public int Reloads { get; private set; }
 
+    /// <summary>How long a miss waits for a key log that is being written to (see <see cref="TryCreate"/>).</summary>
+    public const int MaxWaitForWriterMilliseconds = 40;
+
+    private const int WaitStepMilliseconds = 5;
+
+    /// <summary>A key log changed within this window counts as being written to.</summary>
+    private static readonly TimeSpan ActiveWriterWindow = TimeSpan.FromSeconds(2);
+
+    private bool RecentlyWritten()
+    {
+        var now = DateTime.UtcNow;
+        foreach (var path in _paths)
+        {
+            try
+            {
+                if (now - File.GetLastWriteTimeUtc(path) < ActiveWriterWindow)
+                {
+                    return true;
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // Not there right now: not being written to.
+            }
+        }
+        return false;
+    }
+
     public ITlsRecordDecryptor? TryCreate(ClientHelloInfo clientHello, ServerHelloInfo serverHello, int clientSide, out string? note)
     {
         var decryptor = Find(clientHello, serverHello, clientSide, out note);
         if (decryptor is null && ReadAppended())
         {
             decryptor = Find(clientHello, serverHello, clientSide, out note);
+        }
+        // The backend may write its key log line a moment after its ServerHello reached the wire: while a key log
+        // is being written to, give it a few milliseconds before deciding the connection has no keys.
+        for (var waited = 0; decryptor is null && waited < MaxWaitForWriterMilliseconds && RecentlyWritten(); waited += WaitStepMilliseconds)
+        {
+            Thread.Sleep(WaitStepMilliseconds);
+            if (ReadAppended())
+            {
+                decryptor = Find(clientHello, serverHello, clientSide, out note);
+            }
         }
         return decryptor;
     }
