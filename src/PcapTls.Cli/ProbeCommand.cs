@@ -7,8 +7,11 @@ namespace PcapTls.Cli;
 
 /// <summary>
 /// <c>pcaptls probe HOST:PORT</c>: connects like the client would, records the chain the server sends, hangs up
-/// before the handshake completes, and validates the chain with the same rules as <c>analyze</c>.
-/// Exit codes: 0 trusted, 1 not trusted (or no chain), 3 no connection or no answer (one line on stderr).
+/// before the handshake completes, and validates the chain with the same rules as <c>analyze</c>. When the server
+/// asks for a client certificate and its chain is trusted, a second connection checks whether the server requires
+/// one (or accepts --client-cert/--client-keystore).
+/// Exit codes: 0 trusted, 1 not trusted (or no chain, or the server refuses the client), 3 no connection or no
+/// answer (one line on stderr).
 /// </summary>
 internal static class ProbeCommand
 {
@@ -43,6 +46,26 @@ internal static class ProbeCommand
         DefaultValueFactory = _ => "10s",
     };
 
+    private static readonly Option<FileInfo?> ClientCertOption = new("--client-cert")
+    {
+        Description = "The client certificate (PEM, the client's own first, then any intermediates) to present when the server asks for one; with --client-key. Default: none (an empty Certificate message, a client without one).",
+    };
+
+    private static readonly Option<FileInfo?> ClientKeyOption = new("--client-key")
+    {
+        Description = "The unencrypted PEM private key of --client-cert (PKCS#8, RSA or EC).",
+    };
+
+    private static readonly Option<FileInfo?> ClientKeystoreOption = new("--client-keystore")
+    {
+        Description = "The client's key and certificate as a PKCS#12 keystore (.p12/.pfx; export a JKS with keytool -importkeystore), instead of --client-cert/--client-key.",
+    };
+
+    private static readonly Option<string?> ClientKeystorePasswordEnvOption = new("--client-keystore-password-env")
+    {
+        Description = "Name of an environment variable holding the --client-keystore password.",
+    };
+
     // Its own --format: a probe report has no CSV form (analyze's option lists csv).
     private static readonly Option<string> FormatOption = new("--format", "-f")
     {
@@ -55,12 +78,16 @@ internal static class ProbeCommand
 
     public static Command Create(TextWriter stdout, TextWriter stderr)
     {
-        var command = new Command("probe", "Connect to a server like the client would, record the certificate chain it sends (never completing the handshake), and explain whether the client would trust it.");
+        var command = new Command("probe", "Connect to a server like the client would, record the certificate chain it sends (hanging up before the handshake completes), and explain whether the client would trust it; when the server asks for a client certificate and the chain is trusted, a second connection checks whether the server requires one (or accepts --client-cert).");
         command.Arguments.Add(TargetArgument);
         command.Options.Add(SniOption);
         command.Options.Add(Tls12Option);
         command.Options.Add(Tls13Option);
         command.Options.Add(CiphersOption);
+        command.Options.Add(ClientCertOption);
+        command.Options.Add(ClientKeyOption);
+        command.Options.Add(ClientKeystoreOption);
+        command.Options.Add(ClientKeystorePasswordEnvOption);
         CommonOptions.AddValidationOptions(command);
         command.Options.Add(TimeoutOption);
         command.Options.Add(FormatOption);
@@ -100,6 +127,7 @@ internal static class ProbeCommand
             ciphers = parsed;
         }
         var timeout = ParseTimeout(parse.GetValue(TimeoutOption) ?? "10s");
+        var clientCredentials = ParseClientCredentials(parse);
         var (profile, partial) = CommonOptions.ParseClient(parse);
         var store = CommonOptions.LoadTrustStore(parse, stderr);
         if (store is null)
@@ -124,6 +152,7 @@ internal static class ProbeCommand
             At = CommonOptions.ParseAt(parse),
             Profile = profile,
             AllowPartialChain = partial,
+            ClientCredentials = clientCredentials,
         };
 
         using var cancel = new CancellationTokenSource();
@@ -158,6 +187,45 @@ internal static class ProbeCommand
         }
         stdout.Flush();
         return (int)(result.Outcome == ProbeOutcome.Trusted ? ExitCode.Ok : ExitCode.NotTrusted);
+    }
+
+    /// <summary>--client-cert with --client-key, or --client-keystore; null when none is given.</summary>
+    private static ClientCredentials? ParseClientCredentials(ParseResult parse)
+    {
+        var cert = parse.GetValue(ClientCertOption);
+        var key = parse.GetValue(ClientKeyOption);
+        var keystore = parse.GetValue(ClientKeystoreOption);
+        var passwordEnv = parse.GetValue(ClientKeystorePasswordEnvOption);
+        if (keystore is not null && (cert is not null || key is not null))
+        {
+            throw new UserErrorException(ExitCode.Usage, "--client-keystore excludes --client-cert/--client-key (give one or the other)");
+        }
+        if ((cert is null) != (key is null))
+        {
+            throw new UserErrorException(ExitCode.Usage, "--client-cert and --client-key go together");
+        }
+        if (passwordEnv is not null && keystore is null)
+        {
+            throw new UserErrorException(ExitCode.Usage, "--client-keystore-password-env needs --client-keystore");
+        }
+        try
+        {
+            if (keystore is not null)
+            {
+                string? password = null;
+                if (passwordEnv is not null)
+                {
+                    password = Environment.GetEnvironmentVariable(passwordEnv)
+                        ?? throw new UserErrorException(ExitCode.Usage, $"--client-keystore-password-env: the environment variable {passwordEnv} is not set");
+                }
+                return ClientCredentials.FromPkcs12(keystore.ToString(), password);
+            }
+            return cert is null ? null : ClientCredentials.FromPem(cert.ToString(), key!.ToString());
+        }
+        catch (ClientCredentialsException e)
+        {
+            throw new UserErrorException(ExitCode.InputError, e.Message, e);
+        }
     }
 
     /// <summary>"10s", "500ms", "2m", or a plain number of seconds.</summary>

@@ -88,6 +88,13 @@ public sealed record ProbeOptions
     public bool AllowPartialChain { get; init; }
     /// <summary>Where "now" comes from when <see cref="At"/> is not given.</summary>
     public TimeProvider Time { get; init; } = TimeProvider.System;
+    /// <summary>When the server asks for a client certificate and its chain is trusted, make the client-authentication
+    /// check: a second connection that completes the handshake to see whether the server requires a certificate
+    /// (or accepts <see cref="ClientCredentials"/>).</summary>
+    public bool CheckClientAuthentication { get; init; } = true;
+    /// <summary>The client certificate and key the check presents, as the client under diagnosis would; null = an
+    /// empty Certificate message (a client without one).</summary>
+    public ClientCredentials? ClientCredentials { get; init; }
 }
 
 /// <summary>Where the host name that was checked came from.</summary>
@@ -112,6 +119,9 @@ public enum ProbeOutcome
     NoChain,
     /// <summary>No connection, or no answer at all within the timeout.</summary>
     Unreachable,
+    /// <summary>The chain is trusted, but the server refuses the client: it requires a client certificate and got
+    /// none, or rejected the one given (see the findings).</summary>
+    ClientAuthenticationFailed,
 }
 
 /// <summary>What <see cref="ProbeDiagnosis.RunAsync"/> found: what the server sent, the verdict on its chain and the causes.</summary>
@@ -131,6 +141,9 @@ public sealed record ProbeDiagnosisResult
     public ChainVerdict? Verdict { get; init; }
     /// <summary>The causes, most important first: the verdict's findings, or why there is no chain.</summary>
     public IReadOnlyList<Finding> Findings { get; init; } = [];
+    /// <summary>The client-authentication check (a second connection), made when the server sent a CertificateRequest
+    /// and its chain is trusted; null when it was not made.</summary>
+    public ClientAuthenticationResult? ClientAuthentication { get; init; }
     /// <summary>Remarks that are not causes (a CertificateRequest, the hang-up).</summary>
     public IReadOnlyList<string> Notes { get; init; } = [];
     public required string TrustStoreSource { get; init; }
@@ -161,7 +174,16 @@ public static class ProbeDiagnosis
         var store = options.TrustStore ?? TrustStore.SystemRoots();
         var sni = EffectiveSni(target, options);
         var probe = await ServerProbe.ProbeAsync(target.Host, target.Port, sni, options.Versions, options.CipherSuites, options.Timeout, cancellationToken).ConfigureAwait(false);
-        return Diagnose(target, options with { TrustStore = store }, probe);
+        options = options with { TrustStore = store };
+        var result = Diagnose(target, options, probe);
+        // A real client sends its certificate only after trusting the server's chain: when the chain already
+        // fails, its causes are the answer and the server is not asked again.
+        if (!options.CheckClientAuthentication || !probe.CertificateRequested || result.Outcome != ProbeOutcome.Trusted)
+        {
+            return result;
+        }
+        var check = await ClientAuthenticationCheck.RunAsync(target.Host, target.Port, sni, probe, options.CipherSuites, options.ClientCredentials, options.Timeout, cancellationToken).ConfigureAwait(false);
+        return Diagnose(target, options, probe, check);
     }
 
     /// <summary>The server name the probe sends: --sni, else the host name, else the target's host; never an IP literal (RFC 6066 section 3).</summary>
@@ -181,8 +203,9 @@ public static class ProbeDiagnosis
         return null;
     }
 
-    /// <summary>Judges a probe that already ran (no network): the verdict on its chain, or why there is none.</summary>
-    public static ProbeDiagnosisResult Diagnose(ProbeTarget target, ProbeOptions options, ProbeResult probe)
+    /// <summary>Judges a probe that already ran (no network): the verdict on its chain, or why there is none, and
+    /// what the client-authentication check (when it was made) says about the client's certificate.</summary>
+    public static ProbeDiagnosisResult Diagnose(ProbeTarget target, ProbeOptions options, ProbeResult probe, ClientAuthenticationResult? clientAuthentication = null)
     {
         ArgumentNullException.ThrowIfNull(target);
         ArgumentNullException.ThrowIfNull(options);
@@ -198,10 +221,6 @@ public static class ProbeDiagnosis
             : (target.Host, HostNameSource.Target);
         var at = options.At ?? options.Time.GetUtcNow();
         var notes = new List<string>();
-        if (probe.CertificateRequested)
-        {
-            notes.Add("certificateRequested: the server asks for a client certificate (CertificateRequest). A client without one fails with client-certificate-missing if the server requires it; the probe cannot tell required from optional.");
-        }
 
         var result = new ProbeDiagnosisResult
         {
@@ -220,6 +239,10 @@ public static class ProbeDiagnosis
 
         if (probe.Failure != ProbeFailure.None || probe.ServerCertificates.Count == 0)
         {
+            if (probe.CertificateRequested)
+            {
+                notes.Add(UncheckedRequestNote);
+            }
             var finding = NoChainFinding(target, sni, options, probe);
             return result with
             {
@@ -236,13 +259,92 @@ public static class ProbeDiagnosis
             TlsVersion = probe.NegotiatedVersionWire,
             AllowPartialChain = options.AllowPartialChain,
         });
+        var findings = verdict.Findings.ToList();
+        var outcome = verdict.Trusted ? ProbeOutcome.Trusted : ProbeOutcome.NotTrusted;
+        if (probe.CertificateRequested && clientAuthentication is null)
+        {
+            notes.Insert(0, verdict.Trusted ? UncheckedRequestNote
+                : "certificateRequested: the server asks for a client certificate (CertificateRequest). Not checked: the client already fails on the server's chain, and a client sends its certificate only after trusting the server's.");
+        }
+        else if (clientAuthentication is not null)
+        {
+            if (ClientAuthenticationFinding(clientAuthentication) is { } finding)
+            {
+                findings.Add(finding);
+                if (verdict.Trusted)
+                {
+                    outcome = ProbeOutcome.ClientAuthenticationFailed;
+                }
+            }
+            notes.Insert(0, ClientAuthenticationNote(clientAuthentication));
+            if (clientAuthentication.HandshakeCompleted)
+            {
+                notes.Add("The client authentication check completed a handshake on a second connection, only after checking that the server sent the very chain validated above (BouncyCastle did not judge it); it sent no application data and closed with close_notify.");
+            }
+        }
         return result with
         {
-            Outcome = verdict.Trusted ? ProbeOutcome.Trusted : ProbeOutcome.NotTrusted,
+            Outcome = outcome,
             Chain = verdict.Sent,
             Verdict = verdict,
-            Findings = verdict.Findings,
+            Findings = findings,
             Notes = notes,
+            ClientAuthentication = clientAuthentication,
+        };
+    }
+
+    private const string UncheckedRequestNote = "certificateRequested: the server asks for a client certificate (CertificateRequest). A client without one fails with client-certificate-missing if the server requires it; without the client authentication check the probe cannot tell required from optional.";
+
+    // The summaries and fixes are analyze's (PcapTls.Analysis HandshakeJudge), so a probe and a capture of the same
+    // failure read the same.
+    private const string MissingSummary = "The server requires a client certificate and the client sent none";
+    private const string MissingFix = "Give the client a key and certificate issued by a CA the server trusts (Apigee: <SSLInfo><ClientAuthEnabled>true</ClientAuthEnabled> with <KeyStore> and <KeyAlias>).";
+    private const string RejectedSummary = "The server rejected the client's certificate";
+    private const string RejectedFix = "Present a client certificate issued by a CA in the server's client-CA list, or add the client certificate's issuer to the server's trusted client CAs.";
+
+    private static Finding? ClientAuthenticationFinding(ClientAuthenticationResult c)
+    {
+        if (c.Status is not (ClientAuthenticationStatus.Required or ClientAuthenticationStatus.Rejected))
+        {
+            return null;
+        }
+        var cas = c.AcceptedIssuers.Count > 0 ? " (it accepts certificates issued by: " + string.Join("; ", c.AcceptedIssuers) + ")" : "";
+        var check = $"CertificateRequest{cas}; the client authentication check (a second connection, {c.NegotiatedVersion})";
+        var certainty = c.AlertDescriptionWire is not null ? Certainty.High : Certainty.Medium;
+        if (c.Status == ClientAuthenticationStatus.Required)
+        {
+            return new Finding(CauseCode.ClientCertificateMissing, MissingSummary,
+                $"{check} sent an empty Certificate message; {ServerAnswer(c)}", MissingFix, certainty);
+        }
+        var leaf = c.Credentials!.Leaf;
+        return new Finding(CauseCode.ClientCertificateRejected, RejectedSummary,
+            $"{check} sent the client certificate {leaf.Subject} (issuer {leaf.Issuer}, sha256 {leaf.Sha256Hex[..16]}..., from {c.Credentials.Source}); {ServerAnswer(c)}",
+            RejectedFix, certainty);
+    }
+
+    /// <summary>"server alert certificate_required(116) after the client's Finished", ...</summary>
+    internal static string ServerAnswer(ClientAuthenticationResult c)
+    {
+        var when = c.NegotiatedVersion == "TLS 1.3" && c.HandshakeCompleted ? "after the client's Finished" : "in answer to the client's Certificate flight";
+        return c.AlertDescriptionWire is not null ? $"server alert {c.Alert} {when}"
+            : c.ServerClosed ? $"the server closed the connection without an alert {when}"
+            : c.TicketReceived ? "the server accepted the client's Finished (it sent a NewSessionTicket)"
+            : c.HandshakeCompleted ? (c.NegotiatedVersion == "TLS 1.3"
+                ? $"no alert within {ClientAuthenticationCheck.ServerVerdictWait.TotalSeconds:0.#} s after the client's Finished"
+                : "the server sent its Finished")
+            : c.Error ?? "no answer";
+    }
+
+    private static string ClientAuthenticationNote(ClientAuthenticationResult c)
+    {
+        var sent = c.CertificateSent ? $"the client certificate {c.Credentials!.Leaf.Subject}" : "an empty Certificate message";
+        return c.Status switch
+        {
+            ClientAuthenticationStatus.Required => $"clientAuthentication: required. The server asks for a client certificate and refuses a client without one (a second connection sent {sent}; {ServerAnswer(c)}).",
+            ClientAuthenticationStatus.Rejected => $"clientAuthentication: rejected. The server refused {sent} ({ServerAnswer(c)}).",
+            ClientAuthenticationStatus.Optional => $"clientAuthentication: optional. The server asks for a client certificate but goes on without one (a second connection sent {sent}; {ServerAnswer(c)}); give --client-cert and --client-key to check a certificate.",
+            ClientAuthenticationStatus.Accepted => $"clientAuthentication: accepted. The server completed the handshake with {sent} ({ServerAnswer(c)}).",
+            _ => $"clientAuthentication: inconclusive. The server asks for a client certificate; the check (a second connection sending {sent}) could not tell whether it requires one: {c.Error}.",
         };
     }
 

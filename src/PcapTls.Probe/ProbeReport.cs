@@ -67,6 +67,24 @@ public static class ProbeReport
             }
         }
 
+        if (r.ClientAuthentication is { } ca)
+        {
+            o.WriteLine();
+            o.WriteLine($"Client authentication (second connection{(ca.NegotiatedVersion.Length > 0 ? ", " + ca.NegotiatedVersion : "")}): {ca.StatusCode}");
+            o.WriteLine(ca.CertificateSent
+                ? $"  sent:   the client certificate {ca.Credentials!.Leaf.Subject} (issuer {ca.Credentials.Leaf.Issuer}) from {ca.Credentials.Source}"
+                : "  sent:   an empty Certificate message (no client certificate given)");
+            o.WriteLine($"  server: {ProbeDiagnosis.ServerAnswer(ca)}");
+            if (ca.AcceptedIssuers.Count > 0)
+            {
+                o.WriteLine($"  the server accepts client certificates issued by: {string.Join("; ", ca.AcceptedIssuers)}");
+            }
+            if (ca.Error is { } error)
+            {
+                o.WriteLine($"  inconclusive: {error}");
+            }
+        }
+
         if (r.Findings.Count > 0)
         {
             o.WriteLine();
@@ -177,6 +195,8 @@ public static class ProbeReport
             }
             w.WriteEndObject();
 
+            WriteClientAuthentication(w, r.ClientAuthentication);
+
             w.WriteStartArray("causes");
             foreach (var f in r.Findings)
             {
@@ -195,15 +215,58 @@ public static class ProbeReport
         o.WriteLine();
     }
 
-    /// <summary>"trusted", "not-trusted", "no-chain", "unreachable".</summary>
+    /// <summary>"trusted", "not-trusted", "no-chain", "unreachable", "client-authentication-failed".</summary>
     public static string OutcomeCode(ProbeOutcome outcome) => outcome switch
     {
         ProbeOutcome.Trusted => "trusted",
         ProbeOutcome.NotTrusted => "not-trusted",
         ProbeOutcome.NoChain => "no-chain",
         ProbeOutcome.Unreachable => "unreachable",
+        ProbeOutcome.ClientAuthenticationFailed => "client-authentication-failed",
         _ => ((int)outcome).ToString(CultureInfo.InvariantCulture),
     };
+
+    /// <summary>The second connection's result, or null when it was not made.</summary>
+    private static void WriteClientAuthentication(Utf8JsonWriter w, ClientAuthenticationResult? ca)
+    {
+        if (ca is null)
+        {
+            w.WriteNull("clientAuthentication");
+            return;
+        }
+        w.WriteStartObject("clientAuthentication");
+        w.WriteString("result", ca.StatusCode);
+        WriteNullable(w, "version", ca.NegotiatedVersion.Length > 0 ? ca.NegotiatedVersion : null);
+        w.WriteBoolean("certificateSent", ca.CertificateSent);
+        if (ca.Credentials is { } c)
+        {
+            w.WriteStartObject("clientCertificate");
+            w.WriteString("subject", c.Leaf.Subject);
+            w.WriteString("issuer", c.Leaf.Issuer);
+            w.WriteString("sha256", c.Leaf.Sha256Hex);
+            w.WriteString("source", c.Source);
+            w.WriteEndObject();
+        }
+        else
+        {
+            w.WriteNull("clientCertificate");
+        }
+        w.WriteBoolean("handshakeCompleted", ca.HandshakeCompleted);
+        if (ca.AlertDescriptionWire is { } a)
+        {
+            w.WriteNumber("alert", a);
+            w.WriteString("alertName", TlsNames.AlertDescription(a));
+        }
+        else
+        {
+            w.WriteNull("alert");
+        }
+        w.WriteBoolean("serverClosed", ca.ServerClosed);
+        w.WriteBoolean("ticketReceived", ca.TicketReceived);
+        WriteStrings(w, "acceptedIssuers", ca.AcceptedIssuers);
+        WriteNullable(w, "error", ca.Error);
+        w.WriteEndObject();
+    }
 
     private static string Offered(TlsVersionChoice v) => v switch
     {

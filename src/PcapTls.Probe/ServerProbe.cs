@@ -253,7 +253,7 @@ public static class ServerProbe
     // Clients send no SNI for an IP address literal (RFC 6066 section 3).
     private static string? DefaultSni(string host) => IPAddress.TryParse(host, out _) ? null : host;
 
-    private static string Name(ProtocolVersion version) =>
+    internal static string Name(ProtocolVersion version) =>
         version.IsTls ? $"TLS 1.{version.MinorVersion - 1}" : version.ToString();
 
     private static string Describe(Exception e, ProbeClient client)

@@ -5,10 +5,10 @@ using PcapTls.Validation;
 namespace PcapTls.Probe.Tests;
 
 /// <summary>
-/// The acceptance check of issue 5: for every corpus scenario whose cause lies in the server's chain or the
-/// truststore, an <c>openssl s_server</c> configured as <c>tools/make-captures</c> configures it is probed with the
-/// Java client's truststore and host, and the probe must report the causes the manifest expects of the Java
-/// client's capture of the same scenario.
+/// The acceptance check of issue 5: for every corpus scenario, an <c>openssl s_server</c> configured as
+/// <c>tools/make-captures</c> configures it is probed with the client's truststore, host and (mtls) client
+/// certificate, and the probe must report the causes the manifest expects of that client's capture of the same
+/// scenario. The mtls scenarios need the probe's second, client-authentication connection.
 /// </summary>
 [TestClass]
 public sealed class CorpusScenarioTests
@@ -30,11 +30,14 @@ public sealed class CorpusScenarioTests
         RejectsHello,
         /// <summary>A plain HTTP server that answers the ClientHello with 400.</summary>
         PlainHttp,
+        /// <summary>s_server requiring a client certificate issued by the client CA (-Verify 1 -verify_return_error).</summary>
+        RequiresClientCertificate,
     }
 
     /// <summary>How tools/make-captures sets up one scenario (server certificate, chain, client truststore and host)
-    /// and the Java client's expected causes as tools/make-captures.d/manifest.py declares them.</summary>
-    internal sealed record Scenario(string Name, ServerKind Server, string Certificate, bool SendsIntermediate, string TrustStore, string Host, string[] JavaCauses);
+    /// and the Java client's expected causes as tools/make-captures.d/manifest.py declares them. ClientCertificate
+    /// names the pki/ certificate (and key) the client presents.</summary>
+    internal sealed record Scenario(string Name, ServerKind Server, string Certificate, bool SendsIntermediate, string TrustStore, string Host, string[] JavaCauses, string? ClientCertificate = null);
 
     internal static readonly Scenario[] Scenarios =
     [
@@ -50,6 +53,8 @@ public sealed class CorpusScenarioTests
         new("not-yet-valid", ServerKind.Tls, "not-yet-valid", true, "root", "backend.pcaptls.test", ["certificate-not-yet-valid"]),
         new("intermediate-only", ServerKind.Tls, "backend", true, "intermediate-only", "backend.pcaptls.test", []),
         new("empty-truststore", ServerKind.Tls, "backend", true, "empty", "backend.pcaptls.test", ["truststore-empty"]),
+        new("mtls-no-client-cert", ServerKind.RequiresClientCertificate, "backend", true, "root", "backend.pcaptls.test", ["client-certificate-missing"]),
+        new("mtls-untrusted-client-cert", ServerKind.RequiresClientCertificate, "backend", true, "root", "backend.pcaptls.test", ["client-certificate-rejected"], "untrusted-client"),
         new("server-rejects-hello", ServerKind.RejectsHello, "backend", true, "root", "backend.pcaptls.test", ["server-rejected-hello"]),
         new("plain-http", ServerKind.PlainHttp, "", false, "root", "backend.pcaptls.test", ["not-tls"]),
     ];
@@ -102,6 +107,21 @@ public sealed class CorpusScenarioTests
         return s.JavaCauses;
     }
 
+    /// <summary>The alert the server sent in the capture (tools/make-captures records s_server's), or null.</summary>
+    private static int? ServerAlertInCapture(Scenario s, string tlsVersion, string client) =>
+        ManifestEntry(s.Name, tlsVersion, client) is { } e && e.TryGetProperty("serverResult", out var server)
+            && server.ValueKind == JsonValueKind.Object && server.TryGetProperty("alertSent", out var alert) && alert.ValueKind == JsonValueKind.Number
+            ? alert.GetInt32() : null;
+
+    /// <summary>The client certificate as the client of tools/make-captures presents it: Java from its PKCS#12
+    /// keystore, openssl and curl from the PEM certificate and key.</summary>
+    private static ClientCredentials? Credentials(Scenario s, string client) => s.ClientCertificate switch
+    {
+        null => null,
+        var name when client == "java" => ClientCredentials.FromPkcs12(Pki(name + ".p12"), Password),
+        var name => ClientCredentials.FromPem(Pki(name + ".pem"), Pki(Path.Combine("keys", name + ".key"))),
+    };
+
     // The TLS 1.3 twin of server-rejects-hello: the client offers only TLS_AES_128_GCM_SHA256, the server only
     // TLS_AES_256_GCM_SHA384 (tools/make-captures).
     private const int ClientOnlySuite = 0x1301;
@@ -132,9 +152,12 @@ public sealed class CorpusScenarioTests
             AllowPartialChain = client == "curl",
             Timeout = Timeout,
             At = At,
+            ClientCredentials = Credentials(s, client),
         };
+        var mtls = s.Server == ServerKind.RequiresClientCertificate;
 
-        using var server = s.Server == ServerKind.PlainHttp ? null : new OpenSslServer(openssl, ServerArguments(s, tls13));
+        // Two connections for mtls: the probe, then its client authentication check.
+        using var server = s.Server == ServerKind.PlainHttp ? null : new OpenSslServer(openssl, mtls ? 2 : 1, ServerArguments(s, tls13));
         using var http = s.Server == ServerKind.PlainHttp ? new PlainHttpServer(TestContext.CancellationToken) : null;
         var port = server?.Port ?? http!.Port;
 
@@ -149,7 +172,7 @@ public sealed class CorpusScenarioTests
         CollectionAssert.AreEqual(expected, actual, $"expected [{string.Join(", ", expected)}], got [{string.Join(", ", actual)}]");
         // No IP literal in the SNI (RFC 6066), the host name otherwise.
         Assert.AreEqual(s.Host == "127.0.0.1" ? null : s.Host, result.Sni);
-        if (s.Server == ServerKind.Tls)
+        if (s.Server is ServerKind.Tls or ServerKind.RequiresClientCertificate)
         {
             Assert.IsNull(result.Probe.Error, result.Probe.Error);
             Assert.AreEqual("TLS " + tlsVersion, result.Probe.NegotiatedVersion);
@@ -162,7 +185,27 @@ public sealed class CorpusScenarioTests
                 CollectionAssert.AreEqual(der, result.Chain[i].Der, "certificate #" + (i + 1));
                 Assert.AreEqual(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(der)), result.Chain[i].Sha256Hex, "certificate #" + (i + 1));
             }
-            Assert.AreEqual(expected.Length == 0 ? ProbeOutcome.Trusted : ProbeOutcome.NotTrusted, result.Outcome);
+            Assert.AreEqual(expected.Length == 0 ? ProbeOutcome.Trusted : mtls ? ProbeOutcome.ClientAuthenticationFailed : ProbeOutcome.NotTrusted, result.Outcome);
+            Assert.AreEqual(mtls, result.Probe.CertificateRequested);
+            if (mtls)
+            {
+                var check = result.ClientAuthentication;
+                Assert.IsNotNull(check);
+                Assert.AreEqual(s.ClientCertificate is null ? ClientAuthenticationStatus.Required : ClientAuthenticationStatus.Rejected, check.Status, check.Error);
+                Assert.AreEqual("TLS " + tlsVersion, check.NegotiatedVersion);
+                Assert.AreEqual(s.ClientCertificate is not null, check.CertificateSent);
+                // The server's answer is the alert it sent the real client in the capture (40/116 without a
+                // certificate, 48 unknown_ca for the untrusted one).
+                if (ServerAlertInCapture(s, tlsVersion, client) is { } alert)
+                {
+                    Assert.AreEqual((byte)alert, check.AlertDescriptionWire, check.Alert);
+                }
+                CollectionAssert.AreEqual(new[] { "CN=PcapTls Test Client CA, O=PcapTls Test" }, check.AcceptedIssuers.ToArray());
+            }
+            else
+            {
+                Assert.IsNull(result.ClientAuthentication);
+            }
         }
         else
         {
@@ -174,6 +217,13 @@ public sealed class CorpusScenarioTests
 
     private static string[] ServerArguments(Scenario s, bool tls13) => s.Server switch
     {
+        ServerKind.RequiresClientCertificate =>
+        [
+            tls13 ? "-tls1_3" : "-tls1_2",
+            "-cert", Pki(s.Certificate + ".pem"), "-key", Pki(Path.Combine("keys", s.Certificate + ".key")),
+            "-cert_chain", Pki("intermediate-chain.pem"),
+            "-Verify", "1", "-verify_return_error", "-CAfile", RepoPaths.Capture(Path.Combine("truststores", "client-ca.pem")), "-no-CApath", "-no-CAstore",
+        ],
         ServerKind.RejectsHello =>
         [
             "-tls1_3", "-cert", Pki("backend.pem"), "-key", Pki("keys/backend.key"), "-cert_chain", Pki("intermediate-chain.pem"),
@@ -205,6 +255,9 @@ public sealed class CorpusScenarioTests
                 string[] chain = s.Server == ServerKind.PlainHttp ? [] : [$"pki/{s.Certificate}.pem", .. s.SendsIntermediate ? new[] { "pki/intermediate.pem" } : []];
                 CollectionAssert.AreEqual(chain, e.GetProperty("serverChain").EnumerateArray().Select(x => x.GetString()).ToArray(), what);
                 CollectionAssert.AreEqual(s.JavaCauses, e.GetProperty("expected").GetProperty("causes").EnumerateArray().Select(x => x.GetString()).ToArray(), what);
+                var clientCertificate = e.GetProperty("clientCertificate");
+                Assert.AreEqual(s.ClientCertificate is null ? null : $"pki/{s.ClientCertificate}.pem",
+                    clientCertificate.ValueKind == JsonValueKind.Null ? null : clientCertificate.GetString(), what);
             }
         }
     }

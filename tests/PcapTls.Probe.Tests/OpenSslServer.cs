@@ -19,11 +19,18 @@ internal sealed class OpenSslServer : IDisposable
     private const int BindAttempts = 5;
 
     public OpenSslServer(string openssl, params string[] arguments)
+        : this(openssl, 1, arguments)
+    {
+    }
+
+    /// <summary>A server that serves <paramref name="connections"/> connections and then exits (-naccept): 2 for a
+    /// probe followed by its client-authentication check.</summary>
+    public OpenSslServer(string openssl, int connections, params string[] arguments)
     {
         for (var attempt = 1; ; attempt++)
         {
             Port = LoopbackPorts.Next();
-            _process = Start(openssl, Port, arguments);
+            _process = Start(openssl, Port, connections, arguments);
             // s_server prints ACCEPT once it listens; without it the probe could race the bind.
             var exited = _process.WaitForExitAsync();
             var first = Task.WhenAny(_accepting.Task, exited, Task.Delay(TimeSpan.FromSeconds(30))).Result;
@@ -44,7 +51,7 @@ internal sealed class OpenSslServer : IDisposable
         }
     }
 
-    private Process Start(string openssl, int port, string[] arguments)
+    private Process Start(string openssl, int port, int connections, string[] arguments)
     {
         var psi = new ProcessStartInfo(openssl)
         {
@@ -54,7 +61,7 @@ internal sealed class OpenSslServer : IDisposable
             UseShellExecute = false,
         };
         // Loopback only; stdin stays open (s_server quits on end of input).
-        foreach (var a in (string[])["s_server", "-accept", "127.0.0.1:" + port.ToString(System.Globalization.CultureInfo.InvariantCulture), "-naccept", "1", .. arguments])
+        foreach (var a in (string[])["s_server", "-accept", "127.0.0.1:" + port.ToString(System.Globalization.CultureInfo.InvariantCulture), "-naccept", connections.ToString(System.Globalization.CultureInfo.InvariantCulture), .. arguments])
         {
             psi.ArgumentList.Add(a);
         }
@@ -77,8 +84,8 @@ internal sealed class OpenSslServer : IDisposable
         }
     }
 
-    /// <summary>Lets the server finish its one connection (-naccept 1 exits after it), stops it if it does
-    /// not, and returns everything it printed.</summary>
+    /// <summary>Lets the server finish its connections (-naccept exits after them), stops it if it does not, and
+    /// returns everything it printed.</summary>
     public string Stop()
     {
         if (!_process.WaitForExit(TimeSpan.FromSeconds(10)))

@@ -92,6 +92,10 @@ public sealed class ProbeCommandTests
     [DataRow("localhost:443", "--ciphers", "ECDHE-RSA-AES128-GCM-SHA256", DisplayName = "OpenSSL cipher name")]
     [DataRow("localhost:443", "--ciphers", "TLS_NULL_WITH_NULL_NULL", DisplayName = "a suite the probe cannot offer")]
     [DataRow("localhost:443", "--no-such-option", DisplayName = "unknown option")]
+    [DataRow("localhost:443", "--client-cert", "client.pem", DisplayName = "client certificate without its key")]
+    [DataRow("localhost:443", "--client-key", "client.key", DisplayName = "client key without its certificate")]
+    [DataRow("localhost:443", "--client-keystore", "client.p12", "--client-cert", "client.pem", "--client-key", "client.key", DisplayName = "keystore and PEM files")]
+    [DataRow("localhost:443", "--client-keystore-password-env", "X", DisplayName = "keystore password without a keystore")]
     public void UsageErrorsExitTwoBeforeConnecting(params string[] args)
     {
         var (code, stdout, stderr) = Run(["probe", .. args]);
@@ -99,6 +103,43 @@ public sealed class ProbeCommandTests
         Assert.AreEqual(2, code, stderr);
         Assert.AreEqual("", stdout);
         Assert.StartsWith("pcaptls: ", stderr);
+    }
+
+    [TestMethod]
+    public void AClientCertificateTheServerDoesNotTrustExitsOne()
+    {
+        // The corpus's mtls-untrusted-client-cert: s_server requires a certificate from the client CA; the client
+        // presents one from another CA. Two connections: the probe and its client authentication check.
+        var openssl = Requires.Tool("openssl");
+        using var server = new OpenSslServer(openssl, 2, "-tls1_2", "-cert", Capture("pki/backend.pem"), "-key", Capture("pki/keys/backend.key"),
+            "-cert_chain", Capture("pki/intermediate-chain.pem"), "-Verify", "1", "-verify_return_error", "-CAfile", Capture("truststores/client-ca.pem"), "-no-CApath", "-no-CAstore");
+
+        var (code, stdout, stderr) = Run("probe", $"127.0.0.1:{server.Port}", "--host", "backend.pcaptls.test", "--tls1.2",
+            "--truststore", Capture("truststores/root.pem"), "--at", At, "--timeout", "20s", "--format", "json",
+            "--client-cert", Capture("pki/untrusted-client.pem"), "--client-key", Capture("pki/keys/untrusted-client.key"));
+
+        TestContext.WriteLine(stdout + stderr + server.Stop());
+        Assert.AreEqual(1, code, stderr);
+        using var doc = JsonDocument.Parse(stdout);
+        var root = doc.RootElement;
+        Assert.AreEqual("client-authentication-failed", root.GetProperty("outcome").GetString());
+        Assert.IsTrue(root.GetProperty("validation").GetProperty("trusted").GetBoolean());
+        var check = root.GetProperty("clientAuthentication");
+        Assert.AreEqual("rejected", check.GetProperty("result").GetString());
+        Assert.AreEqual(48, check.GetProperty("alert").GetInt32());
+        Assert.IsTrue(check.GetProperty("certificateSent").GetBoolean());
+        Assert.AreEqual("CN=PcapTls Untrusted Client CA,O=PcapTls Test", check.GetProperty("clientCertificate").GetProperty("issuer").GetString());
+        Assert.AreEqual("client-certificate-rejected", root.GetProperty("causes")[0].GetProperty("code").GetString());
+    }
+
+    [TestMethod]
+    public void AClientKeyOfAnotherCertificateIsAnInputError()
+    {
+        var (code, _, stderr) = Run("probe", "localhost:443", "--truststore", Capture("truststores/root.pem"),
+            "--client-cert", Capture("pki/untrusted-client.pem"), "--client-key", Capture("pki/keys/client.key"));
+
+        Assert.AreEqual(3, code, stderr);
+        Assert.Contains("untrusted-client.pem", stderr);
     }
 
     [TestMethod]

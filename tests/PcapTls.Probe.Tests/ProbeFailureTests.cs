@@ -179,10 +179,16 @@ public sealed class ProbeFailureTests
     public async Task ServerRequiringAClientCertificateIsSaidAndTheChainStillJudged(string serverVersion, TlsVersionChoice probeVersion)
     {
         // The corpus's mtls-no-client-cert server: -Verify 1 (a client certificate is required) with the client CA.
+        // The client authentication check is off: only the first connection's view (ClientAuthenticationTests has the check).
         var openssl = Requires.Tool("openssl");
         using var server = new OpenSslServer(openssl, serverVersion, "-cert", Pki("backend.pem"), "-key", Pki("keys/backend.key"),
             "-cert_chain", Pki("intermediate-chain.pem"), "-Verify", "1", "-CAfile", RepoPaths.Capture("truststores/client-ca.pem"), "-no-CApath", "-no-CAstore");
-        var options = Options(probeVersion) with { TrustStore = TrustStore.Load(RepoPaths.Capture("truststores/root.pem")), At = new DateTimeOffset(2026, 11, 26, 12, 0, 0, TimeSpan.Zero) };
+        var options = Options(probeVersion) with
+        {
+            TrustStore = TrustStore.Load(RepoPaths.Capture("truststores/root.pem")),
+            At = new DateTimeOffset(2026, 11, 26, 12, 0, 0, TimeSpan.Zero),
+            CheckClientAuthentication = false,
+        };
 
         var result = await ProbeDiagnosis.RunAsync(new ProbeTarget("127.0.0.1", server.Port), options, TestContext.CancellationToken);
 
@@ -192,6 +198,7 @@ public sealed class ProbeFailureTests
         Assert.AreEqual(ProbeOutcome.Trusted, result.Outcome);
         Assert.IsEmpty(result.Findings);
         Assert.IsTrue(result.Notes.Any(n => n.StartsWith("certificateRequested:", StringComparison.Ordinal)), string.Join("\n", result.Notes));
+        Assert.IsNull(result.ClientAuthentication);
         var json = new StringWriter();
         ProbeReport.WriteJson(result, json);
         Assert.Contains("\"certificateRequested\": true", json.ToString());
