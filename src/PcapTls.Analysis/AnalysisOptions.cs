@@ -29,6 +29,15 @@ public sealed record AnalysisOptions
 
     public FlowLimits FlowLimits { get; init; } = FlowLimits.Default;
 
+    /// <summary>Pipelines analyzing a capture file side by side (connections partitioned by hash); null picks:
+    /// one for files under <see cref="CaptureAnalyzer.PartitionFromBytes"/> or on one core, else
+    /// <see cref="CaptureAnalyzer.DefaultWorkers"/>.</summary>
+    public int? Workers { get; init; }
+
+    /// <summary>Handshake reports kept in memory; beyond it they go to a temporary file until the report is rendered
+    /// (see <see cref="HandshakeStore"/>): memory does not grow with the number of handshakes.</summary>
+    public int HandshakesInMemory { get; init; } = 10_000;
+
     /// <summary>Shared across runs (live, bench): a chain seen many times is validated once.</summary>
     public ValidationCache? Cache { get; init; }
 }

@@ -14,9 +14,13 @@ public sealed class HandshakePipeline : IPacketHandler, ITcpStreamConsumerFactor
     public const int MaxAnomaliesKept = 2000;
 
     private readonly JudgeContext context;
-    private readonly CaptureFacts facts = new();
+    private readonly CaptureFacts facts;
+    /// <summary>False for a worker of a <see cref="PartitionedAnalysis"/>: the reader's thread keeps the shared
+    /// facts, so a worker reads them without writing.</summary>
+    private readonly bool keepsFacts;
     private readonly TcpFlowTable flows;
-    private readonly List<HandshakeReport> handshakes = [];
+    private readonly HandshakeStore handshakes;
+    private long handshakesKept;
     private readonly List<ReportAnomaly> anomalies = [];
     private readonly HashSet<string> linkTypes = [];
     private long lastPacket;
@@ -25,11 +29,26 @@ public sealed class HandshakePipeline : IPacketHandler, ITcpStreamConsumerFactor
     private bool finished;
 
     public HandshakePipeline(AnalysisOptions options, int? snapLength = null)
+        : this(options, NewContext(options, snapLength), new HandshakeStore(options.HandshakesInMemory), keepsFacts: true)
     {
+    }
+
+    /// <summary>A pipeline judging with a context shared by others (the workers of one partitioned analysis share
+    /// the validation cache, the parsed certificates and the report texts).</summary>
+    internal HandshakePipeline(AnalysisOptions options, JudgeContext context, HandshakeStore store, bool keepsFacts)
+    {
+        handshakes = store;
         Options = options;
-        var trust = options.TrustStore ?? TrustStore.SystemRoots();
-        context = new JudgeContext(trust, options.TrustStore is null, options, options.Cache ?? new ValidationCache(), snapLength, facts);
+        this.context = context;
+        facts = context.Facts;
+        this.keepsFacts = keepsFacts;
         flows = new TcpFlowTable(this, options.FlowLimits, this);
+    }
+
+    internal static JudgeContext NewContext(AnalysisOptions options, int? snapLength)
+    {
+        var trust = options.TrustStore ?? TrustStore.SystemRoots();
+        return new JudgeContext(trust, options.TrustStore is null, options, options.Cache ?? new ValidationCache(), snapLength, new CaptureFacts());
     }
 
     public AnalysisOptions Options { get; }
@@ -51,7 +70,6 @@ public sealed class HandshakePipeline : IPacketHandler, ITcpStreamConsumerFactor
 
     public long TcpConnections { get; private set; }
 
-    public IReadOnlyList<HandshakeReport> Handshakes => handshakes;
 
     /// <summary>Reports kept for <see cref="BuildReport"/>; later ones are still raised by
     /// <see cref="HandshakeReported"/> but only counted (a live capture running for days must not keep them all).</summary>
@@ -81,8 +99,10 @@ public sealed class HandshakePipeline : IPacketHandler, ITcpStreamConsumerFactor
         if (packet.IsTruncated)
         {
             TruncatedPackets++;
-            facts.TruncatedPackets++;
-            facts.ObservedSnapLength = Math.Max(facts.ObservedSnapLength, packet.Data.Length);
+            if (keepsFacts)
+            {
+                CountTruncated(facts, packet.Data.Length);
+            }
         }
         if (linkTypes.Count < 16)
         {
@@ -112,6 +132,12 @@ public sealed class HandshakePipeline : IPacketHandler, ITcpStreamConsumerFactor
         }
     }
 
+    internal static void CountTruncated(CaptureFacts facts, int capturedLength)
+    {
+        facts.TruncatedPackets++;
+        facts.ObservedSnapLength = Math.Max(facts.ObservedSnapLength, capturedLength);
+    }
+
     /// <summary>Live capture: no packet for a while, so let time pass (nanoseconds since the Unix epoch, the
     /// packets' clock). Connections closed longer than the grace period, or idle longer than the timeout, end
     /// now and are reported, instead of waiting for the next packet.</summary>
@@ -132,12 +158,71 @@ public sealed class HandshakePipeline : IPacketHandler, ITcpStreamConsumerFactor
         }
         finished = true;
         flows.Finish(new SegmentPosition(lastPacket, lastTime));
-        handshakes.Sort((a, b) => a.StartPacket.CompareTo(b.StartPacket));
     }
 
     public AnalysisReport BuildReport(string file, string format, int? snapLength)
+        => BuildReport([this], [], 0, file, format, snapLength);
+
+    /// <summary>One report from the pipelines that shared a capture (one, or the workers of a partitioned analysis,
+    /// each holding whole connections) and the anomalies of the file itself. Handshakes come in the order of their
+    /// first packet, anomalies in packet order: the same report whichever pipeline saw which connection.</summary>
+    internal static AnalysisReport BuildReport(IReadOnlyList<HandshakePipeline> parts, IReadOnlyList<ReportAnomaly> fileAnomalies,
+        long fileAnomalyCount, string file, string format, int? snapLength)
     {
-        Finish();
+        var first = parts[0];
+        var handshakes = first.handshakes;
+        var anomalies = new List<ReportAnomaly>(fileAnomalies);
+        long anomalyCount = fileAnomalyCount, notKept = 0, packets = 0, bytes = 0, truncated = 0, connections = 0;
+        long firstTime = long.MaxValue, lastTime = long.MinValue;
+        var linkTypes = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var p in parts)
+        {
+            p.Finish();
+            if (p.handshakes != handshakes)
+            {
+                throw new ArgumentException("the pipelines of one report share one handshake store", nameof(parts));
+            }
+            anomalies.AddRange(p.anomalies);
+            anomalyCount += p.AnomalyCount;
+            notKept += p.HandshakesNotKept;
+            packets += p.Packets;
+            bytes += p.Bytes;
+            truncated += p.TruncatedPackets;
+            connections += p.TcpConnections;
+            linkTypes.UnionWith(p.linkTypes);
+            if (p.Packets > 0)
+            {
+                firstTime = Math.Min(firstTime, p.firstTime);
+                lastTime = Math.Max(lastTime, p.lastTime);
+            }
+        }
+        handshakes.Seal(HandshakeOrder);
+        // Stable: anomalies of one packet keep the order they were found in.
+        var ordered = anomalies.OrderBy(a => a.Packet).Take(MaxAnomaliesKept).ToList();
+        return first.Report(file, format, snapLength, handshakes, notKept, ordered, anomalyCount, packets, bytes, truncated, connections,
+            linkTypes.ToList(), packets == 0 ? null : HandshakeJudge.FromNanos(firstTime), packets == 0 ? null : HandshakeJudge.FromNanos(lastTime));
+    }
+
+    /// <summary>By first packet; two connections starting in one packet (hostile or odd captures) by their last
+    /// packet and then their client, so the order never depends on which worker finished first.</summary>
+    private static int HandshakeOrder(HandshakeReport a, HandshakeReport b)
+    {
+        var c = a.StartPacket.CompareTo(b.StartPacket);
+        if (c == 0)
+        {
+            c = a.LastPacket.CompareTo(b.LastPacket);
+        }
+        if (c == 0)
+        {
+            c = string.CompareOrdinal(a.Client, b.Client);
+        }
+        return c == 0 ? string.CompareOrdinal(a.Server, b.Server) : c;
+    }
+
+    private AnalysisReport Report(string file, string format, int? snapLength, HandshakeStore handshakes, long handshakesNotKept,
+        List<ReportAnomaly> anomalies, long anomalyCount, long packets, long bytes, long truncatedPackets, long tcpConnections,
+        List<string> linkTypes, DateTimeOffset? firstPacketTime, DateTimeOffset? lastPacketTime)
+    {
         var notes = new List<string>
         {
             "Revocation (CRL/OCSP) is not checked and missing intermediates are not fetched (no AIA), as a Java client with default settings does.",
@@ -150,13 +235,13 @@ public sealed class HandshakePipeline : IPacketHandler, ITcpStreamConsumerFactor
         {
             notes.Add("Chains were validated at the capture's own time (the time of the packet carrying each Certificate).");
         }
-        if (HandshakesNotKept > 0)
+        if (handshakesNotKept > 0)
         {
-            notes.Add($"{handshakes.Count + HandshakesNotKept} handshakes in all; only the first {handshakes.Count} are listed (MaxHandshakesKept).");
+            notes.Add($"{handshakes.Count + handshakesNotKept} handshakes in all; only the first {handshakes.Count} are listed (MaxHandshakesKept).");
         }
-        if (AnomalyCount > anomalies.Count)
+        if (anomalyCount > anomalies.Count)
         {
-            notes.Add($"{AnomalyCount} anomalies in all; the first {anomalies.Count} are listed.");
+            notes.Add($"{anomalyCount} anomalies in all; the first {anomalies.Count} are listed.");
         }
         var trust = new TrustContext(
             context.TrustStore.Source,
@@ -166,8 +251,8 @@ public sealed class HandshakePipeline : IPacketHandler, ITcpStreamConsumerFactor
             Options.Profile,
             Options.At,
             Options.TargetEndpoint?.Describe());
-        var summary = new CaptureSummary(file, format, Packets, Bytes, linkTypes.Order(StringComparer.Ordinal).ToList(),
-            FirstPacketTime, LastPacketTime, snapLength, TruncatedPackets, TcpConnections);
+        var summary = new CaptureSummary(file, format, packets, bytes, linkTypes,
+            firstPacketTime, lastPacketTime, snapLength, truncatedPackets, tcpConnections);
         return new AnalysisReport(summary, trust, handshakes, anomalies, notes);
     }
 
@@ -205,8 +290,9 @@ public sealed class HandshakePipeline : IPacketHandler, ITcpStreamConsumerFactor
         {
             ReportNotTls(observation);
         }
-        if (handshakes.Count < MaxHandshakesKept)
+        if (handshakesKept < MaxHandshakesKept)
         {
+            handshakesKept++;
             handshakes.Add(report);
         }
         else
