@@ -301,7 +301,7 @@ public sealed class CaptureFileReaderTests
     {
         var bytes = new Bytes(false).Shb().Idb(1, 0)
             .Epb(0, 1, A)
-            .Block(4, x => x.Raw(new byte[CaptureFileReader.ReadBufferSize + 1000]))  // a 4 MB name resolution block
+            .Block(4, x => x.Raw(new byte[CaptureFileReader.ReadBufferSize + 1000]))  // a name resolution block larger than the read buffer
             .Epb(0, 2, B)
             .ToArray();
         var h = RecordingHandler.ReadAll(Temp(bytes, ".pcapng"));
