@@ -279,7 +279,7 @@ public static class ProbeDiagnosis
             notes.Insert(0, ClientAuthenticationNote(clientAuthentication));
             if (clientAuthentication.HandshakeCompleted)
             {
-                notes.Add("The client authentication check completed a handshake on a second connection, only after checking that the server sent the very chain validated above (BouncyCastle did not judge it); it sent no application data and closed with close_notify.");
+                notes.Add("The client authentication check completed a handshake on a second connection, only after checking that the server sent the very chain validated above (BouncyCastle did not judge it); it sent no application data and closed as soon as the server answered (with close_notify unless the server had closed first).");
             }
         }
         return result with

@@ -128,6 +128,32 @@ public sealed class ClientAuthenticationTests
     }
 
     [TestMethod]
+    public async Task AnotherChainOnTheSecondConnectionStopsTheCheck()
+    {
+        // A relay sends the probe to the backend and the check to a server with another certificate (a load
+        // balancer with two differently configured backends): the check must not go on with a chain nobody judged.
+        var openssl = RequireCorpus();
+        using var first = MtlsServer(openssl, 1, "-tls1_3", "-Verify");
+        using var second = new OpenSslServer(openssl, "-tls1_3", "-cert", Capture("pki/other.pem"), "-key", Capture("pki/keys/other.key"),
+            "-cert_chain", Capture("pki/intermediate-chain.pem"), "-Verify", "1", "-CAfile", Capture("truststores/client-ca.pem"), "-no-CApath", "-no-CAstore");
+        using var relay = new Relay([first.Port, second.Port], TestContext.CancellationToken);
+
+        var result = await ProbeDiagnosis.RunAsync(new ProbeTarget("127.0.0.1", relay.Port), Options(TlsVersionChoice.Tls13, "root"), TestContext.CancellationToken);
+
+        var serverOutput = first.Stop() + second.Stop();
+        Report(result, serverOutput);
+        Assert.AreEqual(ProbeOutcome.Trusted, result.Outcome);
+        Assert.IsEmpty(result.Findings);
+        var check = result.ClientAuthentication;
+        Assert.IsNotNull(check);
+        Assert.AreEqual(ClientAuthenticationStatus.Inconclusive, check.Status);
+        Assert.Contains("another chain", check.Error!);
+        Assert.IsFalse(check.ClientFlightSent);
+        Assert.IsFalse(check.HandshakeCompleted);
+        Assert.DoesNotContain("CIPHER is", serverOutput);
+    }
+
+    [TestMethod]
     public async Task TheJsonReportCarriesTheCheck()
     {
         var openssl = RequireCorpus();
@@ -195,5 +221,61 @@ public sealed class ClientAuthenticationTests
         var e = Assert.Throws<ClientCredentialsException>(() => ClientCredentials.FromPem(missing, missing));
 
         Assert.Contains("no such file", e.Message);
+    }
+}
+
+/// <summary>A loopback TCP relay that sends its n-th connection to the n-th port (one connection per port).</summary>
+internal sealed class Relay : IDisposable
+{
+    private readonly System.Net.Sockets.TcpListener _listener;
+    private readonly Task _serve;
+
+    public int Port { get; }
+
+    public Relay(int[] ports, CancellationToken cancellationToken)
+    {
+        Port = LoopbackPorts.Next();
+        _listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, Port);
+        _listener.Start();
+        _serve = Task.Run(async () =>
+        {
+            foreach (var port in ports)
+            {
+                using var client = await _listener.AcceptTcpClientAsync(cancellationToken);
+                using var server = new System.Net.Sockets.TcpClient();
+                await server.ConnectAsync(System.Net.IPAddress.Loopback, port, cancellationToken);
+                var up = Pump(client, server, cancellationToken);
+                var down = Pump(server, client, cancellationToken);
+                await Task.WhenAny(up, down);
+            }
+        }, cancellationToken);
+    }
+
+    /// <summary>Copies until either side closes, then closes the other direction too.</summary>
+    private static async Task Pump(System.Net.Sockets.TcpClient from, System.Net.Sockets.TcpClient to, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await from.GetStream().CopyToAsync(to.GetStream(), cancellationToken);
+            to.Client.Shutdown(System.Net.Sockets.SocketShutdown.Send);
+        }
+        catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException or ObjectDisposedException)
+        {
+            // One side reset: the connection is over.
+        }
+    }
+
+    public void Dispose()
+    {
+        _listener.Stop();
+        try
+        {
+            _serve.Wait(TimeSpan.FromSeconds(10));
+        }
+        catch (AggregateException)
+        {
+            // Closed before its connections: nothing to relay.
+        }
+        _listener.Dispose();
     }
 }

@@ -209,4 +209,75 @@ public sealed class ProbeDiagnosisTests
         Assert.IsTrue(lines.Any(l => l.StartsWith("  truststore-missing-anchor: ", StringComparison.Ordinal)), text.ToString());
         Assert.IsTrue(lines.Any(l => l.StartsWith("    CN=backend.pcaptls.test [sent #1]", StringComparison.Ordinal)), "the explanation tree is printed:\n" + text);
     }
+    private static ProbeResult TrustedChainWithCertificateRequest(ushort version) => new()
+    {
+        ServerCertificates = [Der("backend.pem"), Der("intermediate.pem")],
+        NegotiatedVersion = version == 0x0303 ? "TLS 1.2" : "TLS 1.3",
+        NegotiatedVersionWire = version,
+        CipherSuite = 0x1302,
+        CertificateRequested = true,
+    };
+
+    [TestMethod]
+    [DataRow((byte)116, "certificate_required(116)", DisplayName = "TLS 1.3: certificate_required")]
+    [DataRow((byte)40, "handshake_failure(40)", DisplayName = "TLS 1.2: handshake_failure")]
+    public void ARequiredCertificateIsClientCertificateMissingWithAnalyzesWording(byte alert, string alertText)
+    {
+        var check = new ClientAuthenticationResult
+        {
+            Status = ClientAuthenticationStatus.Required,
+            NegotiatedVersion = alert == 116 ? "TLS 1.3" : "TLS 1.2",
+            HandshakeCompleted = alert == 116,
+            ClientFlightSent = true,
+            AlertDescriptionWire = alert,
+            Alert = alertText,
+            AcceptedIssuers = ["CN=PcapTls Test Client CA, O=PcapTls Test"],
+        };
+
+        var r = ProbeDiagnosis.Diagnose(new ProbeTarget("127.0.0.1", 24000),
+            new ProbeOptions { HostName = "backend.pcaptls.test", TrustStore = TrustStore.Load(RepoPaths.Capture("truststores/root.pem")), At = At },
+            TrustedChainWithCertificateRequest(alert == 116 ? (ushort)0x0304 : (ushort)0x0303), check);
+
+        Assert.IsTrue(r.Verdict!.Trusted);
+        Assert.AreEqual(ProbeOutcome.ClientAuthenticationFailed, r.Outcome);
+        var f = r.Findings.Single();
+        Assert.AreEqual(CauseCode.ClientCertificateMissing, f.Code);
+        Assert.AreEqual("The server requires a client certificate and the client sent none", f.Summary);
+        Assert.StartsWith("Give the client a key and certificate issued by a CA the server trusts", f.Fix);
+        Assert.Contains("sent an empty Certificate message; server alert " + alertText, f.Evidence);
+        Assert.Contains("it accepts certificates issued by: CN=PcapTls Test Client CA, O=PcapTls Test", f.Evidence);
+        Assert.AreEqual(Certainty.High, f.Certainty);
+        Assert.StartsWith("clientAuthentication: required.", r.Notes[0]);
+    }
+
+    [TestMethod]
+    public void AnInconclusiveCheckIsANoteNotACause()
+    {
+        var check = new ClientAuthenticationResult
+        {
+            Status = ClientAuthenticationStatus.Inconclusive,
+            Error = "the second connection to 127.0.0.1:24000 failed: ConnectionRefused",
+        };
+
+        var r = ProbeDiagnosis.Diagnose(new ProbeTarget("127.0.0.1", 24000),
+            new ProbeOptions { HostName = "backend.pcaptls.test", TrustStore = TrustStore.Load(RepoPaths.Capture("truststores/root.pem")), At = At },
+            TrustedChainWithCertificateRequest(0x0304), check);
+
+        Assert.AreEqual(ProbeOutcome.Trusted, r.Outcome);
+        Assert.IsEmpty(r.Findings);
+        Assert.StartsWith("clientAuthentication: inconclusive.", r.Notes[0]);
+        Assert.Contains("ConnectionRefused", r.Notes[0]);
+    }
+
+    [TestMethod]
+    public void WithoutTheCheckTheRequestIsOnlyANote()
+    {
+        var r = Diagnose(TrustedChainWithCertificateRequest(0x0304), TrustStore.Load(RepoPaths.Capture("truststores/root.pem")));
+
+        Assert.AreEqual(ProbeOutcome.Trusted, r.Outcome);
+        Assert.IsEmpty(r.Findings);
+        Assert.IsNull(r.ClientAuthentication);
+        Assert.StartsWith("certificateRequested:", r.Notes[0]);
+        Assert.Contains("cannot tell required from optional", r.Notes[0]);
+    }
 }
