@@ -40,6 +40,11 @@ internal static class AnalyzeCommand
         Description = "For TLS 1.3 handshakes whose chain the capture does not show (no key log), connect to the server now and fetch its chain (never completing a handshake), then validate it.",
     };
 
+    private static readonly Option<int?> ThreadsOption = new("--threads")
+    {
+        Description = "Analysis pipelines working side by side, connections split between them (default: 2-4 for captures of 32 MB and more on a multi-core machine, else 1).",
+    };
+
     public static Command Create(TextWriter stdout, TextWriter stderr)
     {
         var command = new Command("analyze", "Find every TLS handshake in a capture, decide its outcome (completed, failed, incomplete, not-tls) and explain each failure with its packets, the chain, the causes and the fix.");
@@ -53,6 +58,7 @@ internal static class AnalyzeCommand
         command.Options.Add(WritePcapOption);
         command.Options.Add(OnlyOption);
         command.Options.Add(ProbeOption);
+        command.Options.Add(ThreadsOption);
         command.Options.Add(CommonOptions.Color);
         command.SetAction(parse => Run(parse, stdout, stderr));
         return command;
@@ -69,6 +75,14 @@ internal static class AnalyzeCommand
             throw new UserErrorException(ExitCode.Usage, $"--only must be 'failed' or 'all', not '{only}'");
         }
         var options = CommonOptions.BuildAnalysisOptions(parse, stderr);
+        if (parse.GetValue(ThreadsOption) is { } threads)
+        {
+            if (threads is < 1 or > 64)
+            {
+                throw new UserErrorException(ExitCode.Usage, $"--threads must be between 1 and 64, not {threads}");
+            }
+            options = options with { Workers = threads };
+        }
 
         using var cancel = new CancellationTokenSource();
         ConsoleCancelEventHandler onCancel = (_, e) =>

@@ -34,6 +34,19 @@ public sealed class AnalyzeCommandTests
     }
 
     [TestMethod]
+    public void ThreadsGiveTheSameReportAndABadCountIsAUsageError()
+    {
+        var (one, outOne, errOne) = Run("analyze", Fixture, "--format", "json", "--threads", "1");
+        var (two, outTwo, errTwo) = Run("analyze", Fixture, "--format", "json", "--threads", "2");
+        Assert.AreEqual((int)ExitCode.Ok, one, errOne);
+        Assert.AreEqual((int)ExitCode.Ok, two, errTwo);
+        Assert.AreEqual(outOne, outTwo);
+        var (bad, _, err) = Run("analyze", Fixture, "--threads", "0");
+        Assert.AreEqual((int)ExitCode.Usage, bad, err);
+        AssertOneLineError(err);
+    }
+
+    [TestMethod]
     public void AFileThatIsNotACaptureIsAnInputError()
     {
         var path = TempFile("hello, this is a text file, not a capture\n"u8.ToArray(), ".txt");
