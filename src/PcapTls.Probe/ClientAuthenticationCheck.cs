@@ -161,8 +161,8 @@ public static class ClientAuthenticationCheck
                 }
                 if (n == 0)
                 {
+                    // Not told to BouncyCastle (CloseInput): it would only throw about the missing close_notify.
                     closed = true;
-                    protocol.CloseInput();
                     break;
                 }
                 protocol.OfferInput(buffer, 0, n);
@@ -173,6 +173,11 @@ public static class ClientAuthenticationCheck
         catch (TlsFatalAlertReceived)
         {
             // Recorded by NotifyAlertReceived.
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            // The deadline passed while sending.
+            timedOut = true;
         }
         catch (Exception e) when (e is TlsException or IOException or SocketException or ObjectDisposedException or InvalidOperationException)
         {
@@ -247,7 +252,8 @@ public static class ClientAuthenticationCheck
         }
         if (timedOut && !r.HandshakeCompleted)
         {
-            return $"no answer to the client's flight within {timeout.TotalSeconds:0.#} s";
+            return r.ClientFlightSent ? $"no answer to the client's flight within {timeout.TotalSeconds:0.#} s"
+                : $"the handshake did not reach the server's CertificateRequest within {timeout.TotalSeconds:0.#} s";
         }
         return r.HandshakeCompleted ? null : "the handshake stopped before the server's answer";
     }
@@ -336,8 +342,8 @@ public static class ClientAuthenticationCheck
         public override void NotifyAlertReceived(short alertLevel, short alertDescription)
         {
             base.NotifyAlertReceived(alertLevel, alertDescription);
-            // close_notify is a close, not a refusal; user_canceled (a warning) says nothing either.
-            if (AlertReceived is null && alertDescription is not (AlertDescription.close_notify or AlertDescription.user_canceled))
+            // Only a fatal alert refuses; close_notify is a close, and a warning says nothing about the certificate.
+            if (AlertReceived is null && alertLevel == AlertLevel.fatal)
             {
                 AlertReceived = AlertDescription.GetText(alertDescription);
                 AlertDescriptionReceived = (byte)alertDescription;

@@ -282,6 +282,10 @@ public static class ProbeDiagnosis
                 notes.Add("The client authentication check completed a handshake on a second connection, only after checking that the server sent the very chain validated above (BouncyCastle did not judge it); it sent no application data and closed as soon as the server answered (with close_notify unless the server had closed first).");
             }
         }
+        if (!probe.CertificateRequested && options.ClientCredentials is not null)
+        {
+            notes.Add("A client certificate was given, but the server did not ask for one (no CertificateRequest): it was not sent.");
+        }
         return result with
         {
             Outcome = outcome,
