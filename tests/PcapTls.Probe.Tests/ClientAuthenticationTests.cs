@@ -154,6 +154,30 @@ public sealed class ClientAuthenticationTests
     }
 
     [TestMethod]
+    public async Task AServerThatHangsUpWithoutAnAlertRequiresTheCertificateToo()
+    {
+        // TLS 1.2, where alerts are plaintext records: the relay turns the server's handshake_failure alert on the
+        // second connection into a bare close, as some servers and proxies answer a client without a certificate.
+        var openssl = RequireCorpus();
+        using var server = MtlsServer(openssl, 2, "-tls1_2", "-Verify");
+        using var relay = new Relay([server.Port, server.Port], TestContext.CancellationToken) { CloseInsteadOfServerAlertOnConnection = 2 };
+
+        var result = await ProbeDiagnosis.RunAsync(new ProbeTarget("127.0.0.1", relay.Port), Options(TlsVersionChoice.Tls12, "root"), TestContext.CancellationToken);
+
+        Report(result, server.Stop());
+        var check = result.ClientAuthentication;
+        Assert.IsNotNull(check);
+        Assert.AreEqual(ClientAuthenticationStatus.Required, check.Status, check.Error);
+        Assert.IsNull(check.AlertDescriptionWire, check.Alert);
+        Assert.IsTrue(check.ServerClosed);
+        Assert.AreEqual(ProbeOutcome.ClientAuthenticationFailed, result.Outcome);
+        var f = result.Findings.Single();
+        Assert.AreEqual(CauseCode.ClientCertificateMissing, f.Code);
+        Assert.AreEqual(Certainty.Medium, f.Certainty);
+        Assert.Contains("the server closed the connection without an alert", f.Evidence);
+    }
+
+    [TestMethod]
     public async Task TheJsonReportCarriesTheCheck()
     {
         var openssl = RequireCorpus();
@@ -232,6 +256,10 @@ internal sealed class Relay : IDisposable
 
     public int Port { get; }
 
+    /// <summary>On this connection (1-based), the server's TLS records are relayed one by one and a plaintext alert
+    /// record (TLS 1.2) closes the connection to the client instead of being relayed.</summary>
+    public int CloseInsteadOfServerAlertOnConnection { get; init; }
+
     public Relay(int[] ports, CancellationToken cancellationToken)
     {
         Port = LoopbackPorts.Next();
@@ -239,13 +267,13 @@ internal sealed class Relay : IDisposable
         _listener.Start();
         _serve = Task.Run(async () =>
         {
-            foreach (var port in ports)
+            for (var i = 0; i < ports.Length; i++)
             {
                 using var client = await _listener.AcceptTcpClientAsync(cancellationToken);
                 using var server = new System.Net.Sockets.TcpClient();
-                await server.ConnectAsync(System.Net.IPAddress.Loopback, port, cancellationToken);
+                await server.ConnectAsync(System.Net.IPAddress.Loopback, ports[i], cancellationToken);
                 var up = Pump(client, server, cancellationToken);
-                var down = Pump(server, client, cancellationToken);
+                var down = i + 1 == CloseInsteadOfServerAlertOnConnection ? PumpRecordsUntilAlert(server, client, cancellationToken) : Pump(server, client, cancellationToken);
                 await Task.WhenAny(up, down);
             }
         }, cancellationToken);
@@ -262,6 +290,44 @@ internal sealed class Relay : IDisposable
         catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException or ObjectDisposedException)
         {
             // One side reset: the connection is over.
+        }
+    }
+
+    /*
+     * struct {
+     *     ContentType type;            // 21 = alert
+     *     ProtocolVersion version;
+     *     uint16 length;
+     *     opaque fragment[length];
+     * } TLSPlaintext;                  (RFC 5246 section 6.2.1)
+     */
+    private const int RecordHeaderLength = 5;
+    private const byte AlertContentType = 21;
+
+    private static async Task PumpRecordsUntilAlert(System.Net.Sockets.TcpClient from, System.Net.Sockets.TcpClient to, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var input = from.GetStream();
+            var header = new byte[RecordHeaderLength];
+            while (true)
+            {
+                await input.ReadExactlyAsync(header, cancellationToken);
+                if (header[0] == AlertContentType)
+                {
+                    // A bare FIN to the client instead of the alert.
+                    to.Client.Shutdown(System.Net.Sockets.SocketShutdown.Send);
+                    return;
+                }
+                var body = new byte[System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(header.AsSpan(3))];
+                await input.ReadExactlyAsync(body, cancellationToken);
+                await to.GetStream().WriteAsync(header, cancellationToken);
+                await to.GetStream().WriteAsync(body, cancellationToken);
+            }
+        }
+        catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException or ObjectDisposedException)
+        {
+            // One side closed: the connection is over.
         }
     }
 
