@@ -65,6 +65,9 @@ public sealed record ClientAuthenticationResult
     /// <summary>Why the check is inconclusive, or null.</summary>
     public string? Error { get; init; }
 
+    /// <summary>How long a TLS 1.3 check waited after its Finished for the server's verdict.</summary>
+    public TimeSpan ServerVerdictWait { get; init; }
+
     /// <summary>"required", "optional", "accepted", "rejected", "inconclusive".</summary>
     public string StatusCode => Status.ToString().ToLowerInvariant();
 }
@@ -78,10 +81,10 @@ public sealed record ClientAuthenticationResult
 /// </summary>
 public static class ClientAuthenticationCheck
 {
-    /// <summary>How long to wait, after a TLS 1.3 client Finished, for the server's verdict on the client's flight
-    /// (an alert, a close or a NewSessionTicket). The server answers within milliseconds; a server that sends no
-    /// ticket is judged by its silence at the end of this wait.</summary>
-    public static readonly TimeSpan ServerVerdictWait = TimeSpan.FromSeconds(2);
+    /// <summary>How long to wait by default, after a TLS 1.3 client Finished, for the server's verdict on the
+    /// client's flight (an alert, a close or a NewSessionTicket). The server answers within milliseconds; a server
+    /// that sends no ticket is judged by its silence at the end of this wait.</summary>
+    public static readonly TimeSpan DefaultServerVerdictWait = TimeSpan.FromSeconds(2);
 
     /// <summary>Alerts by which a server refuses a client's certificate (or the lack of one), RFC 8446 section 6.2
     /// and RFC 5246 section 7.2.2: handshake_failure (OpenSSL 1.2 without a certificate), no_certificate (SSL 3),
@@ -90,8 +93,9 @@ public static class ClientAuthenticationCheck
     internal static readonly byte[] ClientAuthenticationAlerts = [40, 41, 42, 43, 44, 45, 46, 48, 49, 51, 116];
 
     /// <summary>Runs the check against the server of <paramref name="first"/>, which must hold a chain and a
-    /// negotiated version; the same version, SNI and suites are offered again.</summary>
-    public static async Task<ClientAuthenticationResult> RunAsync(string host, int port, string? sni, ProbeResult first, IReadOnlyList<int>? cipherSuites, ClientCredentials? credentials, TimeSpan timeout, CancellationToken cancellationToken)
+    /// negotiated version; the same version, SNI and suites are offered again. <paramref name="serverVerdictWait"/>:
+    /// see <see cref="DefaultServerVerdictWait"/> (capped by <paramref name="timeout"/>).</summary>
+    public static async Task<ClientAuthenticationResult> RunAsync(string host, int port, string? sni, ProbeResult first, IReadOnlyList<int>? cipherSuites, ClientCredentials? credentials, TimeSpan timeout, TimeSpan serverVerdictWait, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(host);
         ArgumentNullException.ThrowIfNull(first);
@@ -99,7 +103,8 @@ public static class ClientAuthenticationCheck
         {
             throw new ArgumentException("the first probe recorded no chain", nameof(first));
         }
-        var result = new ClientAuthenticationResult { CertificateSent = credentials is not null, Credentials = credentials };
+        var wait = serverVerdictWait < timeout ? serverVerdictWait : timeout;
+        var result = new ClientAuthenticationResult { CertificateSent = credentials is not null, Credentials = credentials, ServerVerdictWait = wait };
 
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(timeout);
@@ -141,7 +146,7 @@ public static class ClientAuthenticationCheck
                 if (client.HandshakeCompleted && verdictWait is null)
                 {
                     verdictWait = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token);
-                    verdictWait.CancelAfter(timeout < ServerVerdictWait ? timeout : ServerVerdictWait);
+                    verdictWait.CancelAfter(wait);
                 }
                 int n;
                 try

@@ -95,6 +95,9 @@ public sealed record ProbeOptions
     /// <summary>The client certificate and key the check presents, as the client under diagnosis would; null = an
     /// empty Certificate message (a client without one).</summary>
     public ClientCredentials? ClientCredentials { get; init; }
+    /// <summary>How long the TLS 1.3 check waits after its Finished for the server's verdict when the server sends
+    /// no NewSessionTicket (which ends the wait at once); capped by <see cref="Timeout"/>.</summary>
+    public TimeSpan ClientAuthenticationWait { get; init; } = ClientAuthenticationCheck.DefaultServerVerdictWait;
 }
 
 /// <summary>Where the host name that was checked came from.</summary>
@@ -182,7 +185,7 @@ public static class ProbeDiagnosis
         {
             return result;
         }
-        var check = await ClientAuthenticationCheck.RunAsync(target.Host, target.Port, sni, probe, options.CipherSuites, options.ClientCredentials, options.Timeout, cancellationToken).ConfigureAwait(false);
+        var check = await ClientAuthenticationCheck.RunAsync(target.Host, target.Port, sni, probe, options.CipherSuites, options.ClientCredentials, options.Timeout, options.ClientAuthenticationWait, cancellationToken).ConfigureAwait(false);
         return Diagnose(target, options, probe, check);
     }
 
@@ -334,7 +337,7 @@ public static class ProbeDiagnosis
             : c.ServerClosed ? $"the server closed the connection without an alert {when}"
             : c.TicketReceived ? "the server accepted the client's Finished (it sent a NewSessionTicket)"
             : c.HandshakeCompleted ? (c.NegotiatedVersion == "TLS 1.3"
-                ? $"no alert within {ClientAuthenticationCheck.ServerVerdictWait.TotalSeconds:0.#} s after the client's Finished"
+                ? $"no alert within {c.ServerVerdictWait.TotalSeconds:0.#} s after the client's Finished"
                 : "the server sent its Finished")
             : c.Error ?? "no answer";
     }

@@ -153,6 +153,8 @@ public sealed class CorpusScenarioTests
             Timeout = Timeout,
             At = At,
             ClientCredentials = Credentials(s, client),
+            // s_server ends the wait itself (an alert, or its session tickets): the verdict never depends on timing.
+            ClientAuthenticationWait = Timeout,
         };
         var mtls = s.Server == ServerKind.RequiresClientCertificate;
 
