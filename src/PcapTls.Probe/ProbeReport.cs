@@ -74,7 +74,7 @@ public static class ProbeReport
             o.WriteLine(ca.CertificateSent
                 ? $"  sent:   the client certificate {ca.Credentials!.Leaf.Subject} (issuer {ca.Credentials.Leaf.Issuer}) from {ca.Credentials.Source}"
                 : "  sent:   an empty Certificate message (no client certificate given)");
-            o.WriteLine($"  server: {ProbeDiagnosis.ServerAnswer(ca)}");
+            o.WriteLine($"  answer: {ProbeDiagnosis.ServerAnswer(ca)}");
             if (ca.AcceptedIssuers.Count > 0)
             {
                 o.WriteLine($"  the server accepts client certificates issued by: {string.Join("; ", ca.AcceptedIssuers)}");
