@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using PcapTls.Flows;
 using PcapTls.Tls;
 using PcapTls.Validation;
@@ -19,6 +20,64 @@ internal sealed record JudgeContext(
 
     /// <summary>Repeated report texts shared by the reports (memory per kept report, not per sentence).</summary>
     public ReportTexts Texts { get; } = new();
+
+    /// <summary>Client-CA names of CertificateRequests, each decoded once per analysis.</summary>
+    public DistinguishedNames DistinguishedNames { get; } = new();
+}
+
+/// <summary>
+/// The text of each distinct distinguished name (a CertificateRequest's client-CA list), decoded once: a server
+/// asking 10,000 clients for a certificate sends the same list each time, and decoding it costs a crypto call.
+/// </summary>
+internal sealed class DistinguishedNames
+{
+    /// <summary>Distinct names kept; beyond it the table starts over (memory stays bounded on hostile input).</summary>
+    internal const int MaxEntries = 1_000;
+
+    /// <summary>Longer encodings are decoded each time, not kept.</summary>
+    internal const int MaxLength = 1024;
+
+    private readonly Dictionary<byte[], string> byDer = new(DerComparer.Instance);
+    private readonly Lock gate = new();
+
+    public string Text(byte[] der)
+    {
+        if (der.Length > MaxLength)
+        {
+            return HandshakeJudge.DistinguishedNameText(der);
+        }
+        lock (gate)
+        {
+            if (byDer.TryGetValue(der, out var known))
+            {
+                return known;
+            }
+        }
+        var text = HandshakeJudge.DistinguishedNameText(der);
+        lock (gate)
+        {
+            if (byDer.Count >= MaxEntries)
+            {
+                byDer.Clear();
+            }
+            byDer.TryAdd(der, text);
+        }
+        return text;
+    }
+
+    private sealed class DerComparer : IEqualityComparer<byte[]>
+    {
+        public static readonly DerComparer Instance = new();
+
+        public bool Equals(byte[]? x, byte[]? y) => ReferenceEquals(x, y) || (x is not null && y is not null && x.AsSpan().SequenceEqual(y));
+
+        public int GetHashCode(byte[] obj)
+        {
+            var h = new HashCode();
+            h.AddBytes(obj);
+            return h.ToHashCode();
+        }
+    }
 }
 
 /// <summary>What the pipeline has learned about the capture so far (read when a connection is judged).</summary>
@@ -91,11 +150,13 @@ internal static class HandshakeJudge
         string? hostSource = null;
         DateTimeOffset? validatedAt = null;
 
-        var serverSeen = (o.ServerCertificate?.Certificates ?? []).Select(ctx.Certificates.Get).ToList();
-        var clientSeen = (o.ClientCertificate?.Certificates ?? []).Select(ctx.Certificates.Get).ToList();
-        IReadOnlyList<byte[]> serverChain = serverSeen.Select(x => x.Der).ToList();
-        var certificates = serverSeen.Select(x => x.Info).ToList();
-        var clientCerts = clientSeen.Select(x => x.Info).ToList();
+        // Facts computed once per judgement and reused by every text that quotes them.
+        o.ForgetTeardownText();
+        var serverSeen = Seen(o.ServerCertificate, ctx);
+        var clientSeen = Seen(o.ClientCertificate, ctx);
+        var serverChain = Ders(serverSeen);
+        var certificates = serverSeen;
+        var clientCerts = clientSeen;
 
         var clientFatal = FirstFatal(o, c);
         var serverFatal = FirstFatal(o, s);
@@ -103,7 +164,7 @@ internal static class HandshakeJudge
         var serverTeardown = FirstTeardown(o, s);
         var endedByCapture = o.EndReason is FlowEndReason.CaptureEnded or FlowEndReason.Evicted;
 
-        if (serverChain.Count > 0)
+        if (serverChain.Length > 0)
         {
             (host, hostSource) = ChooseHost(o, ctx);
             validatedAt = ctx.Options.At ?? FromNanos(o.ServerCertificateTime);
@@ -130,8 +191,8 @@ internal static class HandshakeJudge
         }
         else if (o.ClientHello is null && o.ServerHello is null)
         {
-            detail = o.TruncatedPayload.Any(t => t) ? "the snapshot length cut the handshake's packets: no TLS message could be read"
-                : o.GapSeen.Any(g => g) ? "the capture lost the start of this connection" : "the capture starts after the handshake";
+            detail = o.TruncatedPayload[0] || o.TruncatedPayload[1] ? "the snapshot length cut the handshake's packets: no TLS message could be read"
+                : o.GapSeen[0] || o.GapSeen[1] ? "the capture lost the start of this connection" : "the capture starts after the handshake";
             causes.Add(CaptureIncomplete(o, ctx, "No ClientHello in the capture for this connection", "Capture from before the connection opens."));
         }
         else if (o.ServerHello is null)
@@ -153,7 +214,7 @@ internal static class HandshakeJudge
             else if (o.PayloadBytes[s] == 0)
             {
                 outcome = serverTeardown is null && clientTeardown is null && endedByCapture ? HandshakeOutcome.Incomplete : HandshakeOutcome.Failed;
-                detail = serverTeardown is { } st ? $"the server sent no ServerHello and closed ({st.Kind.ToString().ToUpperInvariant()})" : "the server never answered the ClientHello";
+                detail = serverTeardown is { } st ? $"the server sent no ServerHello and closed ({KindText(st.Kind)})" : "the server never answered the ClientHello";
                 causes.Add(new Cause(CauseCode.NoServerResponse,
                     "The server did not answer the ClientHello",
                     $"ClientHello {ch}{TeardownText(o)}",
@@ -187,17 +248,16 @@ internal static class HandshakeJudge
             Cipher: ctx.Texts.Intern(hello is not null && !hello.IsSslv2 ? TlsNames.CipherSuite(hello.CipherSuite) : null),
             Outcome: outcome,
             OutcomeDetail: ctx.Texts.Intern(detail),
-            ServerCertificates: serverSeen.Select(x => x.Summary).ToList(),
-            ClientCertificates: clientSeen.Select(x => x.Summary).ToList(),
+            ServerCertificates: Summaries(serverSeen),
+            ClientCertificates: Summaries(clientSeen),
             CertificateRequested: o.CertificateRequest is not null,
             CertificateEncrypted: o.IsTls13 && o.ServerCertificate is null,
             ServerCertificateMessage: o.ServerCertificate is not null,
             ClientCertificateMessage: o.ClientCertificate is not null,
-            Alerts: o.Alerts.Select(a => ToAlertEvent(o, a)).ToList(),
-            Teardown: o.Controls.Where(x => x.Kind is TcpControlKind.Fin or TcpControlKind.Rst)
-                .Select(x => new TeardownEvent(o.PeerOf(x.Side), x.Kind == TcpControlKind.Fin ? "fin" : "rst", x.Packet, FromNanos(x.TimeNanos))).ToList(),
-            Causes: causes.Select(x => x with { Summary = ctx.Texts.Intern(x.Summary), Fix = ctx.Texts.Intern(x.Fix) }).ToList(),
-            Ladder: Ladder.Build(o).Select(x => x with { What = ctx.Texts.Intern(x.What) }).ToList(),
+            Alerts: AlertEvents(o),
+            Teardown: TeardownEvents(o),
+            Causes: InternTexts(causes, ctx.Texts),
+            Ladder: Ladder.Build(o, ctx.Texts),
             HostChecked: ctx.Texts.Intern(host),
             HostSource: ctx.Texts.Intern(hostSource),
             ValidatedAt: validatedAt,
@@ -208,7 +268,7 @@ internal static class HandshakeJudge
     }
 
     private static (HandshakeOutcome, string) JudgeTls12(HandshakeObservation o, JudgeContext ctx, ChainVerdict? verdict,
-        List<CertificateInfo> certificates, List<CertificateInfo> clientCerts, List<Cause> causes,
+        SeenCertificates.Seen[] certificates, SeenCertificates.Seen[] clientCerts, List<Cause> causes,
         AlertSeen? clientFatal, AlertSeen? serverFatal, ControlSeen? clientTeardown, ControlSeen? serverTeardown, bool endedByCapture)
     {
         var c = o.ClientSide;
@@ -227,7 +287,7 @@ internal static class HandshakeJudge
         }
         if (serverFatal is { } sa && !bothFinished)
         {
-            ExplainServerAbort(o, clientCerts, causes, sa);
+            ExplainServerAbort(o, ctx, clientCerts, causes, sa);
             return (HandshakeOutcome.Failed, $"the server aborted the handshake with alert {AlertText(sa.Alert)}");
         }
         if (bothFinished)
@@ -247,9 +307,9 @@ internal static class HandshakeJudge
         {
             // No alert, but the client hung up right after the server's Certificate.
             ExplainClientRejection(o, ctx, verdict, certificates, causes, null, ct);
-            return (HandshakeOutcome.Failed, $"the client closed the connection ({ct.Kind.ToString().ToUpperInvariant()}) after the server's Certificate without an alert");
+            return (HandshakeOutcome.Failed, $"the client closed the connection ({KindText(ct.Kind)}) after the server's Certificate without an alert");
         }
-        if (o.GapSeen.Any(g => g) || o.ServerCertificate is null && o.PayloadBytes[s] > 0 && o.Messages.All(m => m.Type != TlsHandshakeType.ServerHelloDone))
+        if (o.GapSeen[0] || o.GapSeen[1] || o.ServerCertificate is null && o.PayloadBytes[s] > 0 && !HasMessage(o, -1, TlsHandshakeType.ServerHelloDone))
         {
             causes.Add(CaptureIncomplete(o, ctx, "The capture is missing part of the handshake", "Capture again with tcpdump -s 0, from before the connection opens, until it closes."));
             return (HandshakeOutcome.Incomplete, "the capture has a gap in the handshake");
@@ -257,7 +317,7 @@ internal static class HandshakeJudge
         if (serverTeardown is { } st)
         {
             causes.Add(new Cause(CauseCode.NoServerResponse, "The server closed the connection in the middle of the handshake",
-                $"ServerHello {Packet(o.ServerHelloPacket)}; server {st.Kind.ToString().ToUpperInvariant()} {Packet(st.Packet)}",
+                $"ServerHello {Packet(o.ServerHelloPacket)}; server {KindText(st.Kind)} {Packet(st.Packet)}",
                 "Look at the server's logs for the reason it closed the connection."));
             return (HandshakeOutcome.Failed, "the server closed the connection before the handshake finished");
         }
@@ -266,21 +326,20 @@ internal static class HandshakeJudge
     }
 
     private static (HandshakeOutcome, string) JudgeTls13(HandshakeObservation o, JudgeContext ctx, ChainVerdict? verdict,
-        List<CertificateInfo> certificates, List<CertificateInfo> clientCerts, List<Cause> causes,
+        SeenCertificates.Seen[] certificates, SeenCertificates.Seen[] clientCerts, List<Cause> causes,
         AlertSeen? clientFatal, AlertSeen? serverFatal, ControlSeen? clientTeardown, bool endedByCapture)
     {
         var c = o.ClientSide;
         var s = o.ServerSide;
-        var clientFinished = o.Messages.Any(m => m.Side == c && m.Type == TlsHandshakeType.Finished);
+        var clientFinished = HasMessage(o, c, TlsHandshakeType.Finished);
         var visible = o.ServerCertificate is not null;
-        var afterServerHello = o.Records.Where(r => r.Packet >= o.ServerHelloPacket).ToList();
-        var clientEncrypted = afterServerHello.Where(r => r.Side == c && r.Type == TlsContentType.ApplicationData).ToList();
-        var serverEncrypted = afterServerHello.Where(r => r.Side == s && r.Type == TlsContentType.ApplicationData).ToList();
+        var clientEncrypted = EncryptedAfterServerHello.Of(o, c);
+        var serverEncrypted = EncryptedAfterServerHello.Of(o, s);
 
         if (!o.Decrypting)
         {
             // Without keys: read the pattern of record sizes and directions.
-            var firstClient = clientEncrypted.FirstOrDefault();
+            var firstClient = clientEncrypted.First;
             var clientAbortedEncrypted = clientEncrypted.Count > 0 && IsAlertSized(firstClient.Length);
             if (clientFatal is { } pa || clientAbortedEncrypted || (clientEncrypted.Count == 0 && clientTeardown is not null && serverEncrypted.Count > 0))
             {
@@ -288,7 +347,7 @@ internal static class HandshakeJudge
                     ? $"a plaintext alert {AlertText(a.Alert)} {Packet(a.Packet)} (OpenSSL-style)"
                     : clientAbortedEncrypted
                         ? $"an encrypted record of {firstClient.Length} bytes {Packet(firstClient.Packet)}, too short for a Finished: an alert (Java-style)"
-                        : $"no Finished, only {clientTeardown!.Value.Kind.ToString().ToUpperInvariant()} {Packet(clientTeardown!.Value.Packet)}";
+                        : $"no Finished, only {KindText(clientTeardown!.Value.Kind)} {Packet(clientTeardown!.Value.Packet)}";
                 causes.Add(NotVisible(o, $"The client aborted right after the server's encrypted flight: {how}{TeardownText(o)}; in TLS 1.3 that is how a client rejects the server's certificate"));
                 return (HandshakeOutcome.Failed, "the client aborted after the server's (encrypted) Certificate");
             }
@@ -299,10 +358,9 @@ internal static class HandshakeJudge
             }
             if (clientEncrypted.Count > 0)
             {
-                var serverAfter = serverEncrypted.Where(r => r.Packet > firstClient.Packet).ToList();
-                if (serverAfter.Count > 0 && IsAlertSized(serverAfter[0].Length))
+                if (EncryptedAfterServerHello.FirstAfter(o, s, firstClient.Packet) is { } serverAfter && IsAlertSized(serverAfter.Length))
                 {
-                    causes.Add(NotVisible(o, $"The server sent an alert-sized encrypted record {Packet(serverAfter[0].Packet)} right after the client's Finished{TeardownText(o)}: it rejected the client's flight (typically a missing or untrusted client certificate)"));
+                    causes.Add(NotVisible(o, $"The server sent an alert-sized encrypted record {Packet(serverAfter.Packet)} right after the client's Finished{TeardownText(o)}: it rejected the client's flight (typically a missing or untrusted client certificate)"));
                     return (HandshakeOutcome.Failed, "the server aborted after the client's Finished (encrypted alert)");
                 }
                 if (RejectedAfterHandshakeTls13(o, clientEncrypted, clientTeardown))
@@ -312,7 +370,7 @@ internal static class HandshakeJudge
                 }
                 return (HandshakeOutcome.Completed, "the client sent its Finished and application data followed (seen from record sizes; the handshake is encrypted)");
             }
-            if (o.GapSeen.Any(g => g))
+            if (o.GapSeen[0] || o.GapSeen[1])
             {
                 causes.Add(CaptureIncomplete(o, ctx, "The capture is missing part of the handshake", "Capture again with tcpdump -s 0."));
                 return (HandshakeOutcome.Incomplete, "the capture has a gap in the handshake");
@@ -329,7 +387,7 @@ internal static class HandshakeJudge
         }
         if (serverFatal is { } sa)
         {
-            ExplainServerAbort(o, clientCerts, causes, sa);
+            ExplainServerAbort(o, ctx, clientCerts, causes, sa);
             return (HandshakeOutcome.Failed, $"the server aborted the handshake with alert {AlertText(sa.Alert)}");
         }
         if (clientFinished || clientEncrypted.Count > 1)
@@ -346,7 +404,7 @@ internal static class HandshakeJudge
             ExplainClientRejection(o, ctx, verdict, certificates, causes, null, ct);
             return (HandshakeOutcome.Failed, "the client closed the connection after the server's Certificate without a readable alert");
         }
-        if (clientEncrypted.Count == 1 && IsAlertSized(clientEncrypted[0].Length))
+        if (clientEncrypted.Count == 1 && IsAlertSized(clientEncrypted.First.Length))
         {
             ExplainClientRejection(o, ctx, verdict, certificates, causes, null, clientTeardown);
             return (HandshakeOutcome.Failed, "the client aborted with an encrypted alert (the key log has no key for it)");
@@ -365,8 +423,20 @@ internal static class HandshakeJudge
         {
             return false;
         }
-        var believable = !ctx.TrustStoreIsSystemRoots || verdict.Findings.All(f => f.Code == CauseCode.HostnameMismatch);
+        var believable = !ctx.TrustStoreIsSystemRoots || OnlyHostnameMismatch(verdict);
         return believable && FirstCloseSeq(o, o.ClientSide) < FirstCloseSeq(o, o.ServerSide);
+    }
+
+    private static bool OnlyHostnameMismatch(ChainVerdict verdict)
+    {
+        foreach (var f in verdict.Findings)
+        {
+            if (f.Code != CauseCode.HostnameMismatch)
+            {
+                return false;
+            }
+        }
+        return true;
     }
 
     /// <summary>The first step a side took to close after the handshake: an alert (close_notify) or FIN/RST.</summary>
@@ -390,10 +460,50 @@ internal static class HandshakeJudge
         return first;
     }
 
-    private static bool RejectedAfterHandshakeTls13(HandshakeObservation o, List<RecordSeen> clientEncrypted, ControlSeen? clientTeardown)
-        => clientTeardown is not null && clientEncrypted.Count == 2 && IsAlertSized(clientEncrypted[1].Length);
+    private static bool RejectedAfterHandshakeTls13(HandshakeObservation o, EncryptedAfterServerHello clientEncrypted, ControlSeen? clientTeardown)
+        => clientTeardown is not null && clientEncrypted.Count == 2 && IsAlertSized(clientEncrypted.Second.Length);
 
-    private static void ExplainClientRejection(HandshakeObservation o, JudgeContext ctx, ChainVerdict? verdict, List<CertificateInfo> certificates,
+    /// <summary>A side's TLS 1.3 encrypted records (application data type) from the ServerHello's packet on: how many,
+    /// and the first two (what the size-pattern reading looks at), without copying the records.</summary>
+    private readonly record struct EncryptedAfterServerHello(int Count, RecordSeen First, RecordSeen Second)
+    {
+        public static EncryptedAfterServerHello Of(HandshakeObservation o, int side)
+        {
+            var count = 0;
+            RecordSeen first = default, second = default;
+            foreach (var r in o.Records)
+            {
+                if (r.Packet >= o.ServerHelloPacket && r.Side == side && r.Type == TlsContentType.ApplicationData)
+                {
+                    if (count == 0)
+                    {
+                        first = r;
+                    }
+                    else if (count == 1)
+                    {
+                        second = r;
+                    }
+                    count++;
+                }
+            }
+            return new EncryptedAfterServerHello(count, first, second);
+        }
+
+        /// <summary>The side's first such record in a packet after <paramref name="packet"/>.</summary>
+        public static RecordSeen? FirstAfter(HandshakeObservation o, int side, long packet)
+        {
+            foreach (var r in o.Records)
+            {
+                if (r.Packet >= o.ServerHelloPacket && r.Side == side && r.Type == TlsContentType.ApplicationData && r.Packet > packet)
+                {
+                    return r;
+                }
+            }
+            return null;
+        }
+    }
+
+    private static void ExplainClientRejection(HandshakeObservation o, JudgeContext ctx, ChainVerdict? verdict, SeenCertificates.Seen[] certificates,
         List<Cause> causes, AlertSeen? alert, ControlSeen? teardown)
     {
         if (o.ServerCertificate is null)
@@ -413,7 +523,7 @@ internal static class HandshakeJudge
         AddVerdictCauses(o, verdict!, certificates, causes, alert, teardown);
     }
 
-    private static void AddVerdictCauses(HandshakeObservation o, ChainVerdict verdict, List<CertificateInfo> certificates, List<Cause> causes, AlertSeen? alert, ControlSeen? teardown)
+    private static void AddVerdictCauses(HandshakeObservation o, ChainVerdict verdict, SeenCertificates.Seen[] certificates, List<Cause> causes, AlertSeen? alert, ControlSeen? teardown)
     {
         var wire = WireEvidence(o, certificates, alert);
         if (verdict.Trusted)
@@ -435,16 +545,14 @@ internal static class HandshakeJudge
         }
     }
 
-    private static void ExplainServerAbort(HandshakeObservation o, List<CertificateInfo> clientCerts, List<Cause> causes, AlertSeen alert)
+    private static void ExplainServerAbort(HandshakeObservation o, JudgeContext ctx, SeenCertificates.Seen[] clientCerts, List<Cause> causes, AlertSeen alert)
     {
         var evidence = $"server alert {AlertText(alert.Alert)} {Packet(alert.Packet)}{TeardownText(o)}";
         if (o.CertificateRequest is not null || alert.Alert.Description is 116)
         {
             var requested = o.CertificateRequest is not null ? $"CertificateRequest {Packet(o.CertificateRequestPacket)}" : "the server requires a client certificate";
-            var cas = o.CertificateRequest is { CertificateAuthorities.Count: > 0 } req
-                ? " (it accepts certificates issued by: " + string.Join("; ", req.CertificateAuthorities.Select(DistinguishedNameText)) + ")"
-                : "";
-            if (clientCerts.Count == 0)
+            var cas = o.CertificateRequest is { CertificateAuthorities.Count: > 0 } req ? AcceptedIssuers(req, ctx) : "";
+            if (clientCerts.Length == 0)
             {
                 causes.Add(new Cause(CauseCode.ClientCertificateMissing,
                     "The server requires a client certificate and the client sent none",
@@ -455,7 +563,7 @@ internal static class HandshakeJudge
             {
                 causes.Add(new Cause(CauseCode.ClientCertificateRejected,
                     "The server rejected the client's certificate",
-                    $"{requested}{cas}; client Certificate {Packet(o.ClientCertificatePacket)}: {clientCerts[0].Subject} (issuer {clientCerts[0].Issuer}, sha256 {Short(clientCerts[0].Sha256Hex)}); {evidence}",
+                    $"{requested}{cas}; client Certificate {Packet(o.ClientCertificatePacket)}: {clientCerts[0].Info.Subject} (issuer {clientCerts[0].Info.Issuer}, sha256 {Short(clientCerts[0].Info.Sha256Hex.AsSpan())}); {evidence}",
                     "Present a client certificate issued by a CA in the server's client-CA list, or add the client certificate's issuer to the server's trusted client CAs."));
             }
             return;
@@ -481,40 +589,124 @@ internal static class HandshakeJudge
                 $"packets of this connection were cut at {snap} bytes (first {Packet(o.FirstPacket)})",
                 "Capture again with tcpdump -s 0.");
         }
-        var gaps = string.Join(", ", Enumerable.Range(0, 2).Where(i => o.GapSeen[i]).Select(i => $"{o.PeerOf(i).ToCode()} data missing before {Packet(o.GapPacket[i])}"));
+        var gaps = new DefaultInterpolatedStringHandler(0, 0, CultureInfo.InvariantCulture);
+        var any = false;
+        for (var i = 0; i < 2; i++)
+        {
+            if (o.GapSeen[i])
+            {
+                if (any)
+                {
+                    gaps.AppendLiteral(", ");
+                }
+                gaps.AppendFormatted(o.PeerOf(i).ToCode());
+                gaps.AppendLiteral(" data missing before #");
+                gaps.AppendFormatted(o.GapPacket[i]);
+                any = true;
+            }
+        }
+        var gapText = gaps.ToStringAndClear();
         return new Cause(CauseCode.CaptureIncomplete, summary,
-            gaps.Length > 0 ? gaps : $"last packet of the connection {Packet(o.LastPacket)}", fix);
+            gapText.Length > 0 ? gapText : $"last packet of the connection {Packet(o.LastPacket)}", fix);
     }
 
-    private static string WireEvidence(HandshakeObservation o, List<CertificateInfo> certificates, AlertSeen? alert)
+    private static string WireEvidence(HandshakeObservation o, SeenCertificates.Seen[] certificates, AlertSeen? alert)
     {
-        var parts = new List<string>();
+        // The parts, joined with "; ", written straight into one pooled buffer.
+        var text = new DefaultInterpolatedStringHandler(0, 0, CultureInfo.InvariantCulture);
+        var parts = 0;
         if (o.ClientHelloPacket != 0)
         {
-            parts.Add($"ClientHello {Packet(o.ClientHelloPacket)}{(o.ClientHello?.ServerName is { } sni ? $" (SNI {sni})" : "")}");
+            text.AppendLiteral("ClientHello #");
+            text.AppendFormatted(o.ClientHelloPacket);
+            if (o.ClientHello?.ServerName is { } sni)
+            {
+                text.AppendLiteral(" (SNI ");
+                text.AppendFormatted(sni);
+                text.AppendLiteral(")");
+            }
+            parts++;
         }
         if (o.ServerCertificate is not null)
         {
-            var chain = string.Join(" | ", certificates.Select((x, i) => $"[{i}] {(x.IsParsed ? x.Subject : "(unparsable)")} sha256 {Short(x.Sha256Hex)}"));
-            parts.Add($"Certificate {Packet(o.ServerCertificatePacket)}{(o.ServerCertificateDecrypted ? " (decrypted)" : "")}: {certificates.Count} certificate(s): {chain}");
+            Separate(ref text, ref parts);
+            text.AppendLiteral("Certificate #");
+            text.AppendFormatted(o.ServerCertificatePacket);
+            if (o.ServerCertificateDecrypted)
+            {
+                text.AppendLiteral(" (decrypted)");
+            }
+            text.AppendLiteral(": ");
+            text.AppendFormatted(certificates.Length);
+            text.AppendLiteral(" certificate(s): ");
+            for (var i = 0; i < certificates.Length; i++)
+            {
+                var x = certificates[i].Info;
+                if (i > 0)
+                {
+                    text.AppendLiteral(" | ");
+                }
+                text.AppendLiteral("[");
+                text.AppendFormatted(i);
+                text.AppendLiteral("] ");
+                text.AppendFormatted(x.IsParsed ? x.Subject : "(unparsable)");
+                text.AppendLiteral(" sha256 ");
+                text.AppendFormatted(Short(x.Sha256Hex.AsSpan()));
+            }
         }
         if (alert is { } a)
         {
-            parts.Add($"{o.PeerOf(a.Side).ToCode()} alert {AlertText(a.Alert)}{(a.Alert.Encrypted ? " (encrypted)" : "")} {Packet(a.Packet)}");
+            Separate(ref text, ref parts);
+            text.AppendFormatted(o.PeerOf(a.Side).ToCode());
+            text.AppendLiteral(" alert ");
+            text.AppendFormatted(AlertText(a.Alert));
+            if (a.Alert.Encrypted)
+            {
+                text.AppendLiteral(" (encrypted)");
+            }
+            text.AppendLiteral(" #");
+            text.AppendFormatted(a.Packet);
         }
-        var td = TeardownText(o).TrimStart(';', ' ');
+        var td = TeardownText(o).AsSpan().TrimStart("; ");
         if (td.Length > 0)
         {
-            parts.Add(td);
+            Separate(ref text, ref parts);
+            text.AppendFormatted(td);
         }
-        return string.Join("; ", parts);
+        return text.ToStringAndClear();
     }
 
-    private static string TeardownText(HandshakeObservation o)
+    private static void Separate(ref DefaultInterpolatedStringHandler text, ref int parts)
     {
-        var items = o.Controls.Where(x => x.Kind is TcpControlKind.Fin or TcpControlKind.Rst).Take(4)
-            .Select(x => $"{o.PeerOf(x.Side).ToCode()} {(x.Kind == TcpControlKind.Fin ? "FIN" : "RST")} {Packet(x.Packet)}").ToList();
-        return items.Count == 0 ? "" : "; " + string.Join(", ", items);
+        if (parts++ > 0)
+        {
+            text.AppendLiteral("; ");
+        }
+    }
+
+    /// <summary>"; client FIN #12, server RST #13" (the first four FIN/RST), or empty; made once per judgement.</summary>
+    private static string TeardownText(HandshakeObservation o) => o.TeardownTextMemo ??= MakeTeardownText(o);
+
+    private static string MakeTeardownText(HandshakeObservation o)
+    {
+        var text = new DefaultInterpolatedStringHandler(0, 0, CultureInfo.InvariantCulture);
+        var items = 0;
+        foreach (var x in o.Controls)
+        {
+            if (x.Kind is not (TcpControlKind.Fin or TcpControlKind.Rst))
+            {
+                continue;
+            }
+            if (items == 4)
+            {
+                break;
+            }
+            text.AppendLiteral(items++ == 0 ? "; " : ", ");
+            text.AppendFormatted(o.PeerOf(x.Side).ToCode());
+            text.AppendLiteral(x.Kind == TcpControlKind.Fin ? " FIN #" : " RST #");
+            text.AppendFormatted(x.Packet);
+        }
+        return items == 0 ? "" : text.ToStringAndClear();
     }
 
     private static (string? Host, string? Source) ChooseHost(HandshakeObservation o, JudgeContext ctx)
@@ -558,6 +750,126 @@ internal static class HandshakeJudge
         return null;
     }
 
+    private static SeenCertificates.Seen[] Seen(CertificateMessage? message, JudgeContext ctx)
+    {
+        if (message is null || message.Certificates.Count == 0)
+        {
+            return [];
+        }
+        var seen = new SeenCertificates.Seen[message.Certificates.Count];
+        for (var i = 0; i < seen.Length; i++)
+        {
+            seen[i] = ctx.Certificates.Get(message.Certificates[i]);
+        }
+        return seen;
+    }
+
+    private static byte[][] Ders(SeenCertificates.Seen[] seen)
+    {
+        if (seen.Length == 0)
+        {
+            return [];
+        }
+        var ders = new byte[seen.Length][];
+        for (var i = 0; i < ders.Length; i++)
+        {
+            ders[i] = seen[i].Der;
+        }
+        return ders;
+    }
+
+    private static CertificateSummary[] Summaries(SeenCertificates.Seen[] seen)
+    {
+        if (seen.Length == 0)
+        {
+            return [];
+        }
+        var summaries = new CertificateSummary[seen.Length];
+        for (var i = 0; i < summaries.Length; i++)
+        {
+            summaries[i] = seen[i].Summary;
+        }
+        return summaries;
+    }
+
+    private static AlertEvent[] AlertEvents(HandshakeObservation o)
+    {
+        if (o.Alerts.Count == 0)
+        {
+            return [];
+        }
+        var events = new AlertEvent[o.Alerts.Count];
+        for (var i = 0; i < events.Length; i++)
+        {
+            events[i] = ToAlertEvent(o, o.Alerts[i]);
+        }
+        return events;
+    }
+
+    private static TeardownEvent[] TeardownEvents(HandshakeObservation o)
+    {
+        var count = 0;
+        foreach (var x in o.Controls)
+        {
+            if (x.Kind is TcpControlKind.Fin or TcpControlKind.Rst)
+            {
+                count++;
+            }
+        }
+        if (count == 0)
+        {
+            return [];
+        }
+        var events = new TeardownEvent[count];
+        var n = 0;
+        foreach (var x in o.Controls)
+        {
+            if (x.Kind is TcpControlKind.Fin or TcpControlKind.Rst)
+            {
+                events[n++] = new TeardownEvent(o.PeerOf(x.Side), x.Kind == TcpControlKind.Fin ? "fin" : "rst", x.Packet, FromNanos(x.TimeNanos));
+            }
+        }
+        return events;
+    }
+
+    /// <summary>The causes with their summaries and fixes shared through <paramref name="texts"/> (a cause is copied
+    /// only when a text of it is not already the shared copy).</summary>
+    private static List<Cause> InternTexts(List<Cause> causes, ReportTexts texts)
+    {
+        for (var i = 0; i < causes.Count; i++)
+        {
+            var x = causes[i];
+            var summary = texts.Intern(x.Summary);
+            var fix = texts.Intern(x.Fix);
+            if (!ReferenceEquals(summary, x.Summary) || !ReferenceEquals(fix, x.Fix))
+            {
+                causes[i] = x with { Summary = summary, Fix = fix };
+            }
+        }
+        return causes;
+    }
+
+    /// <summary>Whether a message of this type was seen, from <paramref name="side"/> (-1: from either side).</summary>
+    private static bool HasMessage(HandshakeObservation o, int side, TlsHandshakeType type)
+    {
+        foreach (var m in o.Messages)
+        {
+            if (m.Type == type && (side < 0 || m.Side == side))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /// <summary>"FIN", "RST" (the kind's name in capitals).</summary>
+    private static string KindText(TcpControlKind kind) => kind switch
+    {
+        TcpControlKind.Fin => "FIN",
+        TcpControlKind.Rst => "RST",
+        _ => kind.ToString().ToUpperInvariant(),
+    };
+
     private static long FirstCcsPacket(HandshakeObservation o, int side) => o.ChangeCipherSpecCount[side] > 0 ? o.FirstChangeCipherSpecPacket[side] : long.MaxValue;
 
     private static AlertEvent ToAlertEvent(HandshakeObservation o, AlertSeen a) => new(
@@ -569,15 +881,65 @@ internal static class HandshakeJudge
         FromNanos(a.TimeNanos),
         a.Alert.Encrypted);
 
-    internal static string AlertText(TlsAlert a) => a.Description is { } d
-        ? $"{(a.Level == TlsAlertLevel.Warning ? "warning " : "")}{TlsNames.AlertDescription(d)} ({d})"
-        : "(encrypted)";
+    /// <summary>"handshake_failure (40)", "warning close_notify (0)", or "(encrypted)".</summary>
+    internal static string AlertText(TlsAlert a)
+    {
+        if (a.Description is not { } d)
+        {
+            return "(encrypted)";
+        }
+        // Made once per level and description; racing threads may each make it, the texts are equal.
+        var warning = a.Level == TlsAlertLevel.Warning;
+        return AlertTexts[(warning ? 256 : 0) + d] ??= $"{(warning ? "warning " : "")}{TlsNames.AlertDescription(d)} ({d})";
+    }
 
-    private static string OfferedVersions(ClientHelloInfo h) => h.SupportedVersions.Count > 0
-        ? string.Join("/", h.SupportedVersions.Where(v => (v & 0x0F0F) != 0x0A0A).Select(TlsNames.Version))
-        : TlsNames.Version(h.LegacyVersion);
+    private static readonly string?[] AlertTexts = new string?[2 * 256];
 
-    private static string DistinguishedNameText(byte[] der)
+    private static string OfferedVersions(ClientHelloInfo h)
+    {
+        if (h.SupportedVersions.Count == 0)
+        {
+            return TlsNames.Version(h.LegacyVersion);
+        }
+        var text = new DefaultInterpolatedStringHandler(0, 0, CultureInfo.InvariantCulture);
+        var any = false;
+        foreach (var v in h.SupportedVersions)
+        {
+            // GREASE values (0x?A?A) are not versions.
+            if ((v & 0x0F0F) == 0x0A0A)
+            {
+                continue;
+            }
+            if (any)
+            {
+                text.AppendLiteral("/");
+            }
+            text.AppendFormatted(TlsNames.Version(v));
+            any = true;
+        }
+        return text.ToStringAndClear();
+    }
+
+    /// <summary>" (it accepts certificates issued by: A; B)": each name decoded once per analysis.</summary>
+    private static string AcceptedIssuers(CertificateRequestInfo request, JudgeContext ctx)
+    {
+        var text = new DefaultInterpolatedStringHandler(0, 0, CultureInfo.InvariantCulture);
+        text.AppendLiteral(" (it accepts certificates issued by: ");
+        var first = true;
+        foreach (var der in request.CertificateAuthorities)
+        {
+            if (!first)
+            {
+                text.AppendLiteral("; ");
+            }
+            text.AppendFormatted(ctx.DistinguishedNames.Text(der));
+            first = false;
+        }
+        text.AppendLiteral(")");
+        return text.ToStringAndClear();
+    }
+
+    internal static string DistinguishedNameText(byte[] der)
     {
         try
         {
@@ -589,9 +951,30 @@ internal static class HandshakeJudge
         }
     }
 
-    internal static string Packet(long n) => "#" + n.ToString(CultureInfo.InvariantCulture);
+    /// <summary>A packet as the texts quote it ("#12"), written straight into the text that quotes it.</summary>
+    internal static PacketNumber Packet(long n) => new(n);
 
-    internal static string Short(string sha256) => sha256.Length > 16 ? sha256[..16] : sha256;
+    private static ReadOnlySpan<char> Short(ReadOnlySpan<char> sha256) => sha256.Length > 16 ? sha256[..16] : sha256;
 
     internal static DateTimeOffset FromNanos(long nanos) => DateTimeOffset.UnixEpoch.AddTicks(nanos / 100);
+}
+
+/// <summary>"#12": a packet number as the report texts quote it, formatted without an intermediate string.</summary>
+internal readonly struct PacketNumber(long number) : ISpanFormattable
+{
+    public override string ToString() => "#" + number.ToString(CultureInfo.InvariantCulture);
+
+    public string ToString(string? format, IFormatProvider? formatProvider) => ToString();
+
+    public bool TryFormat(Span<char> destination, out int charsWritten, ReadOnlySpan<char> format, IFormatProvider? provider)
+    {
+        if (destination.Length > 1 && number.TryFormat(destination[1..], out var digits, default, CultureInfo.InvariantCulture))
+        {
+            destination[0] = '#';
+            charsWritten = digits + 1;
+            return true;
+        }
+        charsWritten = 0;
+        return false;
+    }
 }

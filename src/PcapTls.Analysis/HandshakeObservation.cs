@@ -42,26 +42,56 @@ internal sealed class HandshakeObservation
     public CertificateRequestInfo? CertificateRequest { get; set; }
     public long CertificateRequestPacket { get; set; }
 
-    public List<RecordSeen> Records { get; } = [];
+    // Sized for a whole ordinary handshake (up to 15 records and 10 messages per connection on the busy benchmark
+    // capture), so the lists do not regrow two or three times per connection. Controls (SYN, SYN/ACK, two FINs) and
+    // alerts fit the list's first growth.
+    public List<RecordSeen> Records { get; } = new(TypicalRecords);
     public List<AlertSeen> Alerts { get; } = [];
     public List<ControlSeen> Controls { get; } = [];
-    public List<MessageSeen> Messages { get; } = [];
+    public List<MessageSeen> Messages { get; } = new(TypicalMessages);
+
+    /// <summary>Initial capacity of the record list.</summary>
+    internal const int TypicalRecords = 16;
+
+    /// <summary>Initial capacity of the message list.</summary>
+    internal const int TypicalMessages = 10;
+
     public List<ReportAnomaly> Anomalies { get; } = [];
 
-    public int[] ChangeCipherSpecCount { get; } = new int[2];
-    public long[] FirstChangeCipherSpecPacket { get; } = new long[2];
-    public int[] ApplicationDataRecords { get; } = new int[2];
-    public int[] EncryptedRecords { get; } = new int[2];
-    public long[] PayloadBytes { get; } = new long[2];
-    public bool[] GapSeen { get; } = new bool[2];
-    public long[] GapPacket { get; } = new long[2];
-    public string?[] NotTlsPreview { get; } = new string?[2];
-    public long[] NotTlsPacket { get; } = new long[2];
-    public long[] NotTlsTime { get; } = new long[2];
-    public bool[] TruncatedPayload { get; } = new bool[2];
+    // Per-side facts live inside the observation (two values each, no array allocated per fact and connection).
+    private PerSide<int> changeCipherSpecCount;
+    private PerSide<long> firstChangeCipherSpecPacket;
+    private PerSide<int> applicationDataRecords;
+    private PerSide<int> encryptedRecords;
+    private PerSide<long> payloadBytes;
+    private PerSide<bool> gapSeen;
+    private PerSide<long> gapPacket;
+    private PerSide<string?> notTlsPreview;
+    private PerSide<long> notTlsPacket;
+    private PerSide<long> notTlsTime;
+    private PerSide<bool> truncatedPayload;
+    private PerSide<int> firstByte;
+
+    public HandshakeObservation()
+    {
+        firstByte[0] = -1;
+        firstByte[1] = -1;
+    }
+
+    public ref PerSide<int> ChangeCipherSpecCount => ref changeCipherSpecCount;
+    public ref PerSide<long> FirstChangeCipherSpecPacket => ref firstChangeCipherSpecPacket;
+    public ref PerSide<int> ApplicationDataRecords => ref applicationDataRecords;
+    public ref PerSide<int> EncryptedRecords => ref encryptedRecords;
+    public ref PerSide<long> PayloadBytes => ref payloadBytes;
+    public ref PerSide<bool> GapSeen => ref gapSeen;
+    public ref PerSide<long> GapPacket => ref gapPacket;
+    public ref PerSide<string?> NotTlsPreview => ref notTlsPreview;
+    public ref PerSide<long> NotTlsPacket => ref notTlsPacket;
+    public ref PerSide<long> NotTlsTime => ref notTlsTime;
+    public ref PerSide<bool> TruncatedPayload => ref truncatedPayload;
 
     /// <summary>The first payload byte of each side (0x16 = a TLS handshake record), -1 before any payload.</summary>
-    public int[] FirstByte { get; } = [-1, -1];
+    public ref PerSide<int> FirstByte => ref firstByte;
 
     /// <summary>Wire order of the events kept, across both sides (the ladder sorts by it within a packet).</summary>
     public int NextSeq()
@@ -91,7 +121,26 @@ internal sealed class HandshakeObservation
 
     public bool IsTls13 => ServerHello is { NegotiatedVersion: 0x0304 } && !ServerHello.IsHelloRetryRequest;
 
-    public bool HasFatalAlert => Alerts.Any(a => a.Alert.Level == TlsAlertLevel.Fatal || (a.Alert.Encrypted && a.Alert.Level is null));
+    public bool HasFatalAlert
+    {
+        get
+        {
+            foreach (var a in Alerts)
+            {
+                if (a.Alert.Level == TlsAlertLevel.Fatal || (a.Alert.Encrypted && a.Alert.Level is null))
+                {
+                    return true;
+                }
+            }
+            return false;
+        }
+    }
+
+    /// <summary>The judge's "; client FIN #12, ..." text, made at most once per judgement (several causes quote it).</summary>
+    internal string? TeardownTextMemo { get; set; }
+
+    /// <summary>Called when a judgement starts: the connection may have seen more packets since the last one.</summary>
+    internal void ForgetTeardownText() => TeardownTextMemo = null;
 
     public void Touch(long packet, long timeNanos)
     {
@@ -106,4 +155,11 @@ internal sealed class HandshakeObservation
             LastTime = timeNanos;
         }
     }
+}
+
+/// <summary>One value per side of a connection (index 0 = originator, 1 = responder), stored inline.</summary>
+[System.Runtime.CompilerServices.InlineArray(2)]
+internal struct PerSide<T>
+{
+    private T first;
 }

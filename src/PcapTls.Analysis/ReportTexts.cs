@@ -14,8 +14,15 @@ internal sealed class ReportTexts
     /// <summary>Longer texts are not looked up (hashing them costs more than the copy saves).</summary>
     internal const int MaxLength = 2048;
 
-    private readonly Dictionary<string, string> texts = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> texts;
+    private readonly Dictionary<string, string>.AlternateLookup<ReadOnlySpan<char>> bySpan;
     private readonly Lock gate = new();
+
+    public ReportTexts()
+    {
+        texts = new(StringComparer.Ordinal);
+        bySpan = texts.GetAlternateLookup<ReadOnlySpan<char>>();
+    }
 
     public int Count
     {
@@ -47,6 +54,30 @@ internal sealed class ReportTexts
             }
             texts.Add(text, text);
             return text;
+        }
+    }
+
+    /// <summary>The shared copy of a text built in a buffer: a string is allocated only the first time the text is seen
+    /// (the ladder formats its rungs into a reused buffer, and most rungs say what an earlier handshake's said).</summary>
+    public string Intern(ReadOnlySpan<char> text)
+    {
+        if (text.Length > MaxLength)
+        {
+            return new string(text);
+        }
+        lock (gate)
+        {
+            if (bySpan.TryGetValue(text, out _, out var shared))
+            {
+                return shared;
+            }
+            if (texts.Count >= MaxEntries)
+            {
+                texts.Clear();
+            }
+            var made = new string(text);
+            texts.Add(made, made);
+            return made;
         }
     }
 }

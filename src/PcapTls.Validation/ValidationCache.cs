@@ -1,4 +1,6 @@
 using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
+using System.Security.Cryptography;
 
 namespace PcapTls.Validation;
 
@@ -9,12 +11,19 @@ namespace PcapTls.Validation;
 /// "expiring soon" margin of a certificate involved, so every time between two such instants shares one verdict
 /// (its texts quote the first time validated in that window). Thread-safe.
 /// </summary>
+/// <remarks>
+/// A lookup hashes no certificate: each DER array's SHA-256 is computed once and remembered by the array's identity
+/// (the analysis hands the same array for every sighting of a certificate), so a hit costs a few reference lookups.
+/// </remarks>
 public sealed class ValidationCache
 {
     /// <summary>Most distinct keys kept; beyond it the cache is cleared (a hostile capture with endless distinct chains cannot grow memory without bound).</summary>
     public const int MaxEntries = 100_000;
 
-    private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
+    /// <summary>SHA-256 of each DER array seen, by the array's identity; an entry lives as long as its array does.</summary>
+    private static readonly ConditionalWeakTable<byte[], CertificateFingerprint> Fingerprints = new();
+
+    private readonly ConcurrentDictionary<Key, Entry> _entries = new();
     private readonly int _maxEntries;
 
     public ValidationCache(int maxEntries = MaxEntries)
@@ -35,12 +44,16 @@ public sealed class ValidationCache
     public ChainVerdict GetOrValidate(ValidationRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var key = Key(request);
-        if (_entries.Count >= _maxEntries && !_entries.ContainsKey(key))
+        var key = Key.Of(request);
+        if (!_entries.TryGetValue(key, out var entry))
         {
-            _entries.Clear();
+            // Counted only on a miss: ConcurrentDictionary.Count takes every lock of the table.
+            if (_entries.Count >= _maxEntries)
+            {
+                _entries.Clear();
+            }
+            entry = _entries.GetOrAdd(key, static (_, r) => new Entry(Boundaries(r)), request);
         }
-        var entry = _entries.GetOrAdd(key, _ => new Entry(Boundaries(request)));
         var window = entry.WindowOf(request.At);
         if (entry.Verdicts.TryGetValue(window, out var cached) && cached.IsValueCreated)
         {
@@ -49,12 +62,6 @@ public sealed class ValidationCache
         }
         Interlocked.Increment(ref _misses);
         return entry.Verdicts.GetOrAdd(window, _ => new Lazy<ChainVerdict>(() => ChainValidator.Validate(request))).Value;
-    }
-
-    private static string Key(ValidationRequest r)
-    {
-        var chain = string.Join(",", r.Chain.Select(c => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(c))));
-        return $"{chain}|{r.TrustStore.Fingerprint}|{r.HostName?.ToLowerInvariant()}|{r.Profile}|{r.Purpose}|{r.TlsVersion}|{r.AllowPartialChain}";
     }
 
     /// <summary>The instants where a verdict can change: each certificate's NotBefore, the tick after its NotAfter, and the start of its "expiring soon" margin.</summary>
@@ -82,5 +89,81 @@ public sealed class ValidationCache
             // An instant equal to a boundary belongs to the window that starts there.
             return i >= 0 ? i + 1 : ~i;
         }
+    }
+
+    /// <summary>A certificate's SHA-256 (hex) and that text's hash code, computed once per DER array.</summary>
+    private sealed class CertificateFingerprint(string sha256Hex)
+    {
+        public string Sha256Hex { get; } = sha256Hex;
+
+        public int Hash { get; } = StringComparer.Ordinal.GetHashCode(sha256Hex);
+
+        public static CertificateFingerprint Of(byte[] der) => Fingerprints.GetValue(der, Compute);
+
+        private static CertificateFingerprint Compute(byte[] der) => new(Convert.ToHexStringLower(SHA256.HashData(der)));
+
+        public bool SameAs(CertificateFingerprint other) => ReferenceEquals(this, other) || (Hash == other.Hash && Sha256Hex == other.Sha256Hex);
+    }
+
+    /// <summary>What a verdict depends on besides the time: the chain's SHA-256s, the truststore's fingerprint, the
+    /// host (lower case), the profile, the purpose, the TLS version and the partial-chain flag.</summary>
+    private readonly struct Key : IEquatable<Key>
+    {
+        private readonly CertificateFingerprint[] chain;
+        private readonly string trustStore;
+        private readonly string? host;
+        private readonly ClientProfile profile;
+        private readonly KeyPurpose purpose;
+        private readonly ushort? tlsVersion;
+        private readonly bool allowPartialChain;
+        private readonly int hash;
+
+        private Key(ValidationRequest r)
+        {
+            chain = new CertificateFingerprint[r.Chain.Count];
+            var h = new HashCode();
+            for (var i = 0; i < chain.Length; i++)
+            {
+                chain[i] = CertificateFingerprint.Of(r.Chain[i]);
+                h.Add(chain[i].Hash);
+            }
+            trustStore = r.TrustStore.Fingerprint;
+            host = r.HostName?.ToLowerInvariant();
+            profile = r.Profile;
+            purpose = r.Purpose;
+            tlsVersion = r.TlsVersion;
+            allowPartialChain = r.AllowPartialChain;
+            h.Add(trustStore, StringComparer.Ordinal);
+            h.Add(host, StringComparer.Ordinal);
+            h.Add(profile);
+            h.Add(purpose);
+            h.Add(tlsVersion);
+            h.Add(allowPartialChain);
+            hash = h.ToHashCode();
+        }
+
+        public static Key Of(ValidationRequest r) => new(r);
+
+        public bool Equals(Key other)
+        {
+            if (hash != other.hash || chain.Length != other.chain.Length || profile != other.profile || purpose != other.purpose
+                || tlsVersion != other.tlsVersion || allowPartialChain != other.allowPartialChain
+                || !string.Equals(trustStore, other.trustStore, StringComparison.Ordinal) || !string.Equals(host, other.host, StringComparison.Ordinal))
+            {
+                return false;
+            }
+            for (var i = 0; i < chain.Length; i++)
+            {
+                if (!chain[i].SameAs(other.chain[i]))
+                {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        public override bool Equals(object? obj) => obj is Key k && Equals(k);
+
+        public override int GetHashCode() => hash;
     }
 }

@@ -59,4 +59,28 @@ public sealed class ValidationCacheTests
         Parallel.For(0, verdicts.Length, i => verdicts[i] = cache.GetOrValidate(new ValidationRequest([leaf.Der], store, "backend.example.test", Now.AddMinutes(i))));
         Assert.IsTrue(verdicts.All(v => ReferenceEquals(v, verdicts[0])));
     }
+
+    [TestMethod]
+    public void TheKeyIsTheChainsContentNotItsArrays()
+    {
+        var root = Root();
+        var leaf = Leaf(root);
+        var store = Store(root);
+        var cache = new ValidationCache();
+        var first = cache.GetOrValidate(new ValidationRequest([leaf.Der], store, "backend.example.test", Now));
+        // A copy of the same DER (another array, as a second capture or a probe would hand) is the same chain.
+        var copy = cache.GetOrValidate(new ValidationRequest([(byte[])leaf.Der.Clone()], store, "Backend.Example.TEST", Now));
+        Assert.AreSame(first, copy, "same DER content and the host in another case: one entry");
+        Assert.AreEqual(1, cache.Hits);
+
+        var intermediate = Intermediate(root);
+        var longer = cache.GetOrValidate(new ValidationRequest([leaf.Der, intermediate.Der], store, "backend.example.test", Now));
+        Assert.AreNotSame(first, longer, "another chain (one more certificate) is another key");
+        cache.GetOrValidate(new ValidationRequest([leaf.Der], store, "backend.example.test", Now) { TlsVersion = 0x0304 });
+        cache.GetOrValidate(new ValidationRequest([leaf.Der], store, "backend.example.test", Now, ClientProfile.OpenSsl));
+        cache.GetOrValidate(new ValidationRequest([leaf.Der], store, "backend.example.test", Now, ClientProfile.OpenSsl) { AllowPartialChain = true });
+        cache.GetOrValidate(new ValidationRequest([leaf.Der], Store(root, intermediate), "backend.example.test", Now));
+        Assert.AreEqual(6, cache.KeyCount, "TLS version, profile, partial-chain flag and truststore each split the key");
+        Assert.AreEqual(6, cache.Misses);
+    }
 }
