@@ -32,6 +32,8 @@ public sealed class HandshakeStore : IReadOnlyList<HandshakeReport>, IDisposable
     private readonly Dictionary<object, int> sharedIndex = new(ReferenceEqualityComparer.Instance);
     private readonly List<string> texts = [];
     private readonly Dictionary<string, int> textIndex = new(StringComparer.Ordinal);
+    // The texts come interned (ReportTexts): looked up by reference first, no hashing of a long text.
+    private readonly Dictionary<object, int> textByReference = new(ReferenceEqualityComparer.Instance);
     private bool sealed_;
 
     public HandshakeStore(int inMemory)
@@ -326,14 +328,24 @@ public sealed class HandshakeStore : IReadOnlyList<HandshakeReport>, IDisposable
         }
         if (s.Length >= MinSharedTextLength)
         {
-            if (textIndex.TryGetValue(s, out var i))
+            if (textByReference.TryGetValue(s, out var i))
             {
+                w.Write(i + 1);
+                return;
+            }
+            if (textIndex.TryGetValue(s, out i))
+            {
+                if (textByReference.Count < 2 * MaxSharedTexts)
+                {
+                    textByReference.Add(s, i);
+                }
                 w.Write(i + 1);
                 return;
             }
             if (texts.Count < MaxSharedTexts)
             {
                 textIndex.Add(s, texts.Count);
+                textByReference.Add(s, texts.Count);
                 texts.Add(s);
                 w.Write(texts.Count);
                 return;

@@ -8,7 +8,7 @@ namespace PcapTls.Bench;
 public static class Program
 {
     /// <summary>
-    /// <c>analyze FILE TRUSTSTORE [RUNS]</c>: the whole analysis in process, timed per run (for profiling changes
+    /// <c>analyze FILE TRUSTSTORE [RUNS]</c> (PCAPTLS_THREADS=N sets the pipelines): the whole analysis in process, timed per run (for profiling changes
     /// without the CLI's start-up and rendering); anything else goes to BenchmarkDotNet (e.g. <c>--job short --filter *</c>).
     /// </summary>
     public static int Main(string[] args)
@@ -16,7 +16,8 @@ public static class Program
         if (args.Length >= 3 && args[0] == "analyze")
         {
             var runs = args.Length > 3 ? int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture) : 3;
-            var options = new AnalysisOptions { TrustStore = TrustStore.Load(args[2]) };
+            var threads = Environment.GetEnvironmentVariable("PCAPTLS_THREADS") is { } t ? int.Parse(t, System.Globalization.CultureInfo.InvariantCulture) : (int?)null;
+            var options = new AnalysisOptions { TrustStore = TrustStore.Load(args[2]), Workers = threads };
             var size = new FileInfo(args[1]).Length;
             for (var i = 0; i < runs; i++)
             {
