@@ -30,7 +30,7 @@ public sealed record AnalysisReport(
     public IReadOnlyList<ProbeFinding> Probes { get; init; } = [];
 }
 
-/// <summary>The chain a server sent to an active probe (the probe never completes the handshake), and its verdict.</summary>
+/// <summary>The chain a server sent to an active probe (read on a connection that hangs up before its Finished), and its verdict.</summary>
 /// <param name="Server">"ip:port" as in the handshakes.</param>
 /// <param name="Outcome">trusted, not-trusted, no-chain or unreachable.</param>
 public sealed record ProbeFinding(

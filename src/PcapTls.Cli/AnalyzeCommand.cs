@@ -37,7 +37,7 @@ internal static class AnalyzeCommand
 
     private static readonly Option<bool> ProbeOption = new("--probe")
     {
-        Description = "For TLS 1.3 handshakes whose chain the capture does not show (no key log), connect to the server now and fetch its chain (never completing a handshake), then validate it.",
+        Description = "For TLS 1.3 handshakes whose chain the capture does not show (no key log), connect to the server now and fetch its chain (hanging up before the client's Finished), then validate it; when the server asks for a client certificate and the chain is trusted, a second connection checks whether it requires one.",
     };
 
     private static readonly Option<int?> ThreadsOption = new("--threads")

@@ -6,7 +6,8 @@ namespace PcapTls.Cli;
 
 /// <summary>
 /// `analyze --probe`: for each server whose chain the capture could not show (TLS 1.3 without a key log), fetch
-/// the chain with an active probe (which never completes a handshake) and validate it the same way.
+/// the chain with an active probe (which hangs up before its Finished; only a server asking for a client certificate,
+/// whose chain was judged trusted, gets a second connection that checks whether it requires one) and validate it the same way.
 /// </summary>
 internal static class AnalyzeProbes
 {
