@@ -30,8 +30,9 @@ public sealed record AnalysisOptions
     public FlowLimits FlowLimits { get; init; } = FlowLimits.Default;
 
     /// <summary>Pipelines analyzing a capture file side by side (connections partitioned by hash); null picks:
-    /// one for files under <see cref="CaptureAnalyzer.PartitionFromBytes"/> or on one core, else
-    /// <see cref="CaptureAnalyzer.DefaultWorkers"/>.</summary>
+    /// <see cref="CaptureAnalyzer.DefaultWorkers"/> for a file of <see cref="CaptureAnalyzer.PartitionFromBytes"/> or
+    /// more that opens many connections (<see cref="CaptureAnalyzer.PartitionFromConnectionsPerMegabyte"/>) on a
+    /// multi-core machine, else one.</summary>
     public int? Workers { get; init; }
 
     /// <summary>Handshake reports kept in memory; beyond it they go to a temporary file until the report is rendered

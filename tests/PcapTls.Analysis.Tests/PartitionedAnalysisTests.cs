@@ -67,6 +67,39 @@ public sealed class PartitionedAnalysisTests
     }
 
     [TestMethod]
+    public void ManyConnectionsChoosePartitioningAndBulkDataDoesNot()
+    {
+        var (merged, _) = Merged.Value;
+        Assert.IsTrue(CaptureAnalyzer.ManyConnections(merged, CancellationToken.None), "dozens of handshakes in a few hundred KB");
+
+        // One connection, then a long transfer: the largest frame of the capture again and again (no new SYN).
+        var frames = new List<(long Time, byte[] Data, int OriginalLength)>();
+        CaptureFileReader.Open(CorpusManifest.Get("tls12/java/untrusted-root.pcap").Path).Read(new Collector(frames));
+        var big = frames.MaxBy(f => f.Data.Length);
+        var path = Path.Combine(Path.GetTempPath(), $"pcaptls-bulk-{Environment.ProcessId}.pcap");
+        try
+        {
+            using (var writer = new PcapFileWriter(path, LinkType.Ethernet, nanosecond: true))
+            {
+                foreach (var f in frames)
+                {
+                    writer.Write(f.Time, f.Data, f.OriginalLength);
+                }
+                for (var i = 0; i < 4000; i++)
+                {
+                    writer.Write(big.Time + i, big.Data, big.OriginalLength);
+                }
+                writer.Complete();
+            }
+            Assert.IsFalse(CaptureAnalyzer.ManyConnections(path, CancellationToken.None), "one connection in megabytes of data");
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [TestMethod]
     public void CancellationStopsTheWorkers()
     {
         var (path, _) = Merged.Value;
