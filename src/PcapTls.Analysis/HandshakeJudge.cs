@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Runtime.CompilerServices;
+using PcapTls.Capture;
 using PcapTls.Flows;
 using PcapTls.Tls;
 using PcapTls.Validation;
@@ -23,6 +24,41 @@ internal sealed record JudgeContext(
 
     /// <summary>Client-CA names of CertificateRequests, each decoded once per analysis.</summary>
     public DistinguishedNames DistinguishedNames { get; } = new();
+
+    /// <summary>Server endpoint texts ("10.0.0.1:443"), each made once per analysis: a busy proxy talks to a few
+    /// backends, and each report names one.</summary>
+    public EndpointTexts ServerEndpoints { get; } = new();
+}
+
+/// <summary>The text of each distinct endpoint (as <see cref="NetEndpoint.ToString"/> writes it), made once.</summary>
+internal sealed class EndpointTexts
+{
+    /// <summary>Distinct endpoints kept; beyond it the table starts over (memory stays bounded on hostile input).</summary>
+    internal const int MaxEntries = 4_096;
+
+    private readonly Dictionary<NetEndpoint, string> texts = [];
+    private readonly Lock gate = new();
+
+    public string Text(NetEndpoint endpoint)
+    {
+        lock (gate)
+        {
+            if (texts.TryGetValue(endpoint, out var known))
+            {
+                return known;
+            }
+        }
+        var text = endpoint.ToString();
+        lock (gate)
+        {
+            if (texts.Count >= MaxEntries)
+            {
+                texts.Clear();
+            }
+            texts.TryAdd(endpoint, text);
+        }
+        return text;
+    }
 }
 
 /// <summary>
@@ -240,7 +276,7 @@ internal static class HandshakeJudge
             : o.ClientHello is not null ? TlsNames.Version(o.ClientHello.MaxVersion) : null;
         return new HandshakeReport(
             Client: o.EndpointOf(c).ToString(),
-            Server: o.EndpointOf(s).ToString(),
+            Server: ctx.ServerEndpoints.Text(o.EndpointOf(s)),
             StartPacket: o.ClientHelloPacket != 0 ? o.ClientHelloPacket : o.FirstPacket,
             StartTime: FromNanos(o.ClientHelloPacket != 0 ? o.ClientHelloTime : o.FirstTime),
             Sni: ctx.Texts.Intern(o.ClientHello?.ServerName),
