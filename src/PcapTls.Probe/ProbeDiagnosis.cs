@@ -302,13 +302,8 @@ public static class ProbeDiagnosis
 
     private const string UncheckedRequestNote = "certificateRequested: the server asks for a client certificate (CertificateRequest). A client without one fails with client-certificate-missing if the server requires it; without the client authentication check the probe cannot tell required from optional.";
 
-    // The summaries and fixes are analyze's (PcapTls.Analysis HandshakeJudge), so a probe and a capture of the same
-    // failure read the same.
-    private const string MissingSummary = "The server requires a client certificate and the client sent none";
-    private const string MissingFix = "Give the client a key and certificate issued by a CA the server trusts (Apigee: <SSLInfo><ClientAuthEnabled>true</ClientAuthEnabled> with <KeyStore> and <KeyAlias>).";
-    private const string RejectedSummary = "The server rejected the client's certificate";
-    private const string RejectedFix = "Present a client certificate issued by a CA in the server's client-CA list, or add the client certificate's issuer to the server's trusted client CAs.";
-
+    // The summaries and fixes are the ones analyze gives (ClientAuthenticationTexts), so a probe and a capture of the
+    // same failure read the same.
     private static Finding? ClientAuthenticationFinding(ClientAuthenticationResult c)
     {
         if (c.Status is not (ClientAuthenticationStatus.Required or ClientAuthenticationStatus.Rejected))
@@ -320,13 +315,13 @@ public static class ProbeDiagnosis
         var certainty = c.AlertDescriptionWire is not null ? Certainty.High : Certainty.Medium;
         if (c.Status == ClientAuthenticationStatus.Required)
         {
-            return new Finding(CauseCode.ClientCertificateMissing, MissingSummary,
-                $"{check} sent an empty Certificate message; {ServerAnswer(c)}", MissingFix, certainty);
+            return new Finding(CauseCode.ClientCertificateMissing, ClientAuthenticationTexts.MissingSummary,
+                $"{check} sent an empty Certificate message; {ServerAnswer(c)}", ClientAuthenticationTexts.MissingFix, certainty);
         }
         var leaf = c.Credentials!.Leaf;
-        return new Finding(CauseCode.ClientCertificateRejected, RejectedSummary,
+        return new Finding(CauseCode.ClientCertificateRejected, ClientAuthenticationTexts.RejectedSummary,
             $"{check} sent the client certificate {leaf.Subject} (issuer {leaf.Issuer}, sha256 {leaf.Sha256Hex[..16]}..., from {c.Credentials.Source}); {ServerAnswer(c)}",
-            RejectedFix, certainty);
+            ClientAuthenticationTexts.RejectedFix, certainty);
     }
 
     /// <summary>"server alert certificate_required(116) after the client's Finished", ...</summary>
