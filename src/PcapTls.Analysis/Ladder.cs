@@ -114,14 +114,16 @@ internal static class Ladder
             events[n++] = new Event(a.Packet, a.TimeNanos, a.Side, a.Seq, AlertText(a.Alert), null, NoNumber, null);
         }
         var clientFlight = ClientFlightAfterServerHello(o);
+        var tls13 = o.IsTls13;
+        var decrypting = o.Decrypting;
         foreach (var r in o.Records)
         {
             var (head, tail) = r.Type switch
             {
                 TlsContentType.ChangeCipherSpec => ("ChangeCipherSpec", null),
-                TlsContentType.ApplicationData when o.IsTls13 && !o.Decrypting =>
+                TlsContentType.ApplicationData when tls13 && !decrypting =>
                     LooksLikeAlert(o, r, clientFlight) ? ("encrypted record (", " bytes, alert-sized)") : ("encrypted record (", " bytes)"),
-                TlsContentType.ApplicationData when o.IsTls13 => HasDecoded(o, r) ? (null, null) : ("application data (", " bytes)"),
+                TlsContentType.ApplicationData when tls13 => HasDecoded(o, r) ? (null, null) : ("application data (", " bytes)"),
                 TlsContentType.ApplicationData => ("application data (", " bytes)"),
                 TlsContentType.Handshake when !HasDecoded(o, r) => ("encrypted handshake (", " bytes)"),
                 TlsContentType.Alert when !HasAlert(o, r) => ("alert record (", " bytes)"),
