@@ -77,11 +77,17 @@ public sealed class PathNode
 /// <summary>The search tree: for each certificate, the issuers tried and why each was rejected.</summary>
 public sealed class PathExplanation
 {
-    internal PathExplanation(PathNode? root, IReadOnlyList<string> notes)
+    private readonly (string From, string To)? _retimed;
+
+    internal PathExplanation(PathNode? root, IReadOnlyList<string> notes, (string From, string To)? retimed = null)
     {
         Root = root;
         Notes = notes;
+        _retimed = retimed;
     }
+
+    /// <summary>The same tree quoting another validation time (see <see cref="ChainVerdict.SeenAt"/>).</summary>
+    internal PathExplanation Retimed(string from, string to) => new(Root, Notes, (from, to));
 
     public PathNode? Root { get; }
     /// <summary>What the search did not do (no AIA fetching, no revocation) and other remarks.</summary>
@@ -98,6 +104,10 @@ public sealed class PathExplanation
         foreach (var n in Notes)
         {
             sb.Append("note: ").Append(n).Append('\n');
+        }
+        if (_retimed is { } r)
+        {
+            sb.Replace(r.From, r.To);
         }
         return sb.ToString();
     }
@@ -241,4 +251,44 @@ public sealed class ChainVerdict
 
     /// <summary>The alert the client would send in the given TLS version (0x0303, 0x0304): Java picks by reason only in TLS 1.2.</summary>
     public byte? PredictAlert(ushort tlsVersion) => ClientMessages.Alert(Profile, Failure, tlsVersion, OpenSslErrorNumber);
+
+    /// <summary>
+    /// The same decision seen at another instant of its validity window. <see cref="ValidationCache"/> keeps one verdict
+    /// per window, but its texts quote the time it was made ("NotAfter ... is before the validation time ..."): each
+    /// handshake must quote its own time, whichever handshake happened to be validated first (with several pipelines,
+    /// which one that is depends on the threads).
+    /// </summary>
+    internal ChainVerdict SeenAt(DateTimeOffset at)
+    {
+        var from = PathSearch.Stamp(At);
+        var to = PathSearch.Stamp(at);
+        if (from == to)
+        {
+            return this;
+        }
+        var findings = new Finding[Findings.Count];
+        for (var i = 0; i < findings.Length; i++)
+        {
+            var f = Findings[i];
+            findings[i] = f with { Summary = f.Summary.Replace(from, to, StringComparison.Ordinal), Evidence = f.Evidence.Replace(from, to, StringComparison.Ordinal) };
+        }
+        return new ChainVerdict
+        {
+            Trusted = Trusted,
+            Profile = Profile,
+            At = at,
+            Findings = findings,
+            ClientMessage = ClientMessage?.Replace(from, to, StringComparison.Ordinal),
+            PredictedAlert = PredictedAlert,
+            Sent = Sent,
+            Path = Path,
+            Explanation = Explanation.Retimed(from, to),
+            Quality = Quality,
+            Comparison = Comparison,
+            NeededInTrustStore = NeededInTrustStore,
+            HostName = HostName,
+            OpenSslErrorNumber = OpenSslErrorNumber,
+            Failure = Failure,
+        };
+    }
 }

@@ -58,10 +58,10 @@ public sealed class ValidationCache
         if (entry.Verdicts.TryGetValue(window, out var cached) && cached.IsValueCreated)
         {
             Interlocked.Increment(ref _hits);
-            return cached.Value;
+            return entry.SeenAt(window, cached.Value, request.At);
         }
         Interlocked.Increment(ref _misses);
-        return entry.Verdicts.GetOrAdd(window, _ => new Lazy<ChainVerdict>(() => ChainValidator.Validate(request))).Value;
+        return entry.SeenAt(window, entry.Verdicts.GetOrAdd(window, _ => new Lazy<ChainVerdict>(() => ChainValidator.Validate(request))).Value, request.At);
     }
 
     /// <summary>The instants where a verdict can change: each certificate's NotBefore, the tick after its NotAfter, and the start of its "expiring soon" margin.</summary>
@@ -81,7 +81,29 @@ public sealed class ValidationCache
 
     private sealed class Entry(long[] boundaries)
     {
+        /// <summary>Verdicts quoting another time kept per window (one per second of capture time at most); beyond
+        /// it they are made again on each hit (cheap: a copy with a few texts replaced).</summary>
+        private const int MaxRetimed = 4096;
+
+        private readonly ConcurrentDictionary<(int Window, long Second), ChainVerdict> _retimed = new();
+
         public ConcurrentDictionary<int, Lazy<ChainVerdict>> Verdicts { get; } = new();
+
+        /// <summary>The window's verdict quoting <paramref name="at"/> (texts name the validation time to the second).</summary>
+        public ChainVerdict SeenAt(int window, ChainVerdict verdict, DateTimeOffset at)
+        {
+            var second = at.UtcTicks / TimeSpan.TicksPerSecond;
+            if (verdict.At.UtcTicks / TimeSpan.TicksPerSecond == second)
+            {
+                return verdict;
+            }
+            if (_retimed.TryGetValue((window, second), out var seen))
+            {
+                return seen;
+            }
+            var made = verdict.SeenAt(at);
+            return _retimed.Count < MaxRetimed ? _retimed.GetOrAdd((window, second), made) : made;
+        }
 
         public int WindowOf(DateTimeOffset at)
         {

@@ -149,7 +149,7 @@ public sealed class LimitTests
     [TestMethod]
     public void ThousandsOfShortConnectionsStayBoundedByTheGracePeriod()
     {
-        var t = new FlowScript();                                   // default limits: 5 s grace
+        var t = new FlowScript();                                   // default limits: 1 s grace
         for (var i = 0; i < 20_000; i++)
         {
             var port = (ushort)(20_000 + i % 40_000);

@@ -18,7 +18,8 @@ public sealed class ValidationCacheTests
 
         var first = cache.GetOrValidate(At(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero)));
         var second = cache.GetOrValidate(At(new DateTimeOffset(2026, 2, 1, 0, 0, 0, TimeSpan.Zero)));
-        Assert.AreSame(first, second);
+        Assert.AreSame(first.Sent, second.Sent, "one validation: the second verdict is the first seen at its own time");
+        Assert.AreEqual(new DateTimeOffset(2026, 2, 1, 0, 0, 0, TimeSpan.Zero), second.At);
         Assert.AreEqual(1, cache.Hits);
         Assert.IsTrue(first.Trusted);
 
@@ -57,7 +58,42 @@ public sealed class ValidationCacheTests
         var cache = new ValidationCache();
         var verdicts = new ChainVerdict[64];
         Parallel.For(0, verdicts.Length, i => verdicts[i] = cache.GetOrValidate(new ValidationRequest([leaf.Der], store, "backend.example.test", Now.AddMinutes(i))));
-        Assert.IsTrue(verdicts.All(v => ReferenceEquals(v, verdicts[0])));
+        // One validation (its parts shared by every verdict), each verdict at its caller's time.
+        Assert.IsTrue(verdicts.All(v => ReferenceEquals(v.Sent, verdicts[0].Sent)));
+        Assert.IsTrue(verdicts.Select((v, i) => v.At == Now.AddMinutes(i)).All(x => x));
+    }
+
+    /// <summary>The verdict of a window is made once, but each caller's texts quote its own validation time,
+    /// whichever caller came first (with several analysis threads, that order is not fixed).</summary>
+    [TestMethod]
+    public void EachCallerReadsItsOwnValidationTime()
+    {
+        var root = Root();
+        var leaf = Leaf(root, tweak: s => s with { NotAfter = new DateTime(2021, 1, 1, 0, 0, 0, DateTimeKind.Utc) });
+        var store = Store(root);
+        var cache = new ValidationCache();
+        ValidationRequest At(DateTimeOffset t) => new([leaf.Der], store, "backend.example.test", t);
+        var early = new DateTimeOffset(2026, 11, 27, 0, 30, 4, TimeSpan.Zero);
+        var late = early.AddSeconds(2);
+
+        var a = cache.GetOrValidate(At(early));
+        var b = cache.GetOrValidate(At(late));
+        var again = cache.GetOrValidate(At(late.AddMilliseconds(300)));
+
+        Assert.AreEqual(1, cache.Misses);
+        Assert.AreEqual(CauseCode.CertificateExpired, b.Findings[0].Code);
+        StringAssert.Contains(a.Findings[0].Evidence, "validation time 2026-11-27 00:30:04Z");
+        StringAssert.Contains(b.Findings[0].Evidence, "validation time 2026-11-27 00:30:06Z");
+        Assert.DoesNotContain("00:30:04", b.Findings[0].Evidence);
+        Assert.AreSame(b, again, "the same second reads the same texts: one object");
+
+        // The other order gives the same texts.
+        var other = new ValidationCache();
+        var b2 = other.GetOrValidate(At(late));
+        var a2 = other.GetOrValidate(At(early));
+        Assert.AreEqual(a.Findings[0].Evidence, a2.Findings[0].Evidence);
+        Assert.AreEqual(b.Findings[0].Evidence, b2.Findings[0].Evidence);
+        Assert.AreEqual(a.Explanation.Render(), a2.Explanation.Render());
     }
 
     [TestMethod]
