@@ -591,16 +591,16 @@ internal static class HandshakeJudge
             if (clientCerts.Length == 0)
             {
                 causes.Add(new Cause(CauseCode.ClientCertificateMissing,
-                    "The server requires a client certificate and the client sent none",
+                    ClientAuthenticationTexts.MissingSummary,
                     $"{requested}{cas}; the client's Certificate message {(o.ClientCertificate is null ? "is absent" : $"{Packet(o.ClientCertificatePacket)} is empty")}; {evidence}",
-                    "Give the client a key and certificate issued by a CA the server trusts (Apigee: <SSLInfo><ClientAuthEnabled>true</ClientAuthEnabled> with <KeyStore> and <KeyAlias>)."));
+                    ClientAuthenticationTexts.MissingFix));
             }
             else
             {
                 causes.Add(new Cause(CauseCode.ClientCertificateRejected,
-                    "The server rejected the client's certificate",
+                    ClientAuthenticationTexts.RejectedSummary,
                     $"{requested}{cas}; client Certificate {Packet(o.ClientCertificatePacket)}: {clientCerts[0].Info.Subject} (issuer {clientCerts[0].Info.Issuer}, sha256 {Short(clientCerts[0].Info.Sha256Hex.AsSpan())}); {evidence}",
-                    "Present a client certificate issued by a CA in the server's client-CA list, or add the client certificate's issuer to the server's trusted client CAs."));
+                    ClientAuthenticationTexts.RejectedFix));
             }
             return;
         }
