@@ -126,6 +126,15 @@ public sealed class JsonReportRenderer : IReportRenderer
 
         public override void Write(ReadOnlySpan<byte> buffer)
         {
+            if (output is StreamWriter { Encoding.CodePage: 65001 } file)
+            {
+                // A UTF-8 file (the -o output): the JSON's bytes go straight to it instead of being decoded to chars
+                // and encoded again (~400 MB each way for 100,000 handshakes). Flush first: whatever the writer holds
+                // (and its preamble, if any) comes before.
+                file.Flush();
+                file.BaseStream.Write(buffer);
+                return;
+            }
             var needed = decoder.GetCharCount(buffer, flush: false);
             if (chars.Length < needed)
             {

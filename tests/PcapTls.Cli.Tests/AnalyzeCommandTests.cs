@@ -41,6 +41,18 @@ public sealed class AnalyzeCommandTests
         Assert.AreEqual((int)ExitCode.Ok, one, errOne);
         Assert.AreEqual((int)ExitCode.Ok, two, errTwo);
         Assert.AreEqual(outOne, outTwo);
+        // Written to a file (bytes straight to the file, not through a TextWriter): the same document.
+        var file = Path.Combine(Path.GetTempPath(), $"pcaptls-threads-{Environment.ProcessId}.json");
+        try
+        {
+            var (toFile, _, errFile) = Run("analyze", Fixture, "--format", "json", "-o", file);
+            Assert.AreEqual((int)ExitCode.Ok, toFile, errFile);
+            Assert.AreEqual(outOne, File.ReadAllText(file));
+        }
+        finally
+        {
+            File.Delete(file);
+        }
         var (bad, _, err) = Run("analyze", Fixture, "--threads", "0");
         Assert.AreEqual((int)ExitCode.Usage, bad, err);
         AssertOneLineError(err);
