@@ -37,6 +37,7 @@ internal static class VerifyCommand
         command.Options.Add(TlsOption);
         command.Options.Add(CommonOptions.Format);
         command.Options.Add(ExportNeededOption);
+        command.Options.Add(CommonOptions.Keylog);
         command.SetAction(parse => Run(parse, stdout, stderr));
         return command;
     }
@@ -65,9 +66,16 @@ internal static class VerifyCommand
         InputChecks.RequireReadableFile(chainFile.FullName, "chain");
         var store = LoadTrustStoreOrSystem(parse, stderr);
         var host = parse.GetValue(CommonOptions.Host);
+        var keylogs = parse.GetValue(CommonOptions.Keylog) ?? [];
         if (CaptureChains.LooksLikeCapture(chainFile.FullName))
         {
-            return CaptureChains.Verify(chainFile, store, host, CommonOptions.ParseAt(parse), profile, partial, tls, format, stdout);
+            // A key log lets the chains of TLS 1.3 handshakes (sent encrypted) be read from the capture too.
+            var decryptors = keylogs.Length > 0 ? KeyLogInput.Load(keylogs, stderr) : null;
+            return CaptureChains.Verify(chainFile, store, host, CommonOptions.ParseAt(parse), profile, partial, tls, format, stdout, decryptors);
+        }
+        if (keylogs.Length > 0)
+        {
+            throw new UserErrorException(ExitCode.Usage, "--keylog applies to a capture, and CHAIN is a certificate file");
         }
         var chain = ChainInput.Read(chainFile);
 
@@ -146,12 +154,13 @@ internal static class CaptureChains
         return Magics.Contains(magic) || head[0] == 0x1f && head[1] == 0x8b;
     }
 
-    public static int Verify(FileInfo file, TrustStore store, string? host, DateTimeOffset? at, ClientProfile profile, bool partial, ushort tls, string format, TextWriter stdout)
+    public static int Verify(FileInfo file, TrustStore store, string? host, DateTimeOffset? at, ClientProfile profile, bool partial, ushort tls, string format, TextWriter stdout,
+        Analysis.IHandshakeDecryptorFactory? decryptors = null)
     {
         Analysis.AnalysisReport report;
         try
         {
-            report = Analysis.CaptureAnalyzer.AnalyzeFile(file.FullName, new Analysis.AnalysisOptions { TrustStore = store, Host = host, At = at, Profile = profile, AllowPartialChain = partial });
+            report = Analysis.CaptureAnalyzer.AnalyzeFile(file.FullName, new Analysis.AnalysisOptions { TrustStore = store, Host = host, At = at, Profile = profile, AllowPartialChain = partial, Decryptors = decryptors });
         }
         catch (Exception e) when (e is IOException or Capture.CaptureFormatException)
         {

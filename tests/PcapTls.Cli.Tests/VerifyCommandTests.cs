@@ -170,6 +170,26 @@ public sealed class VerifyCommandTests
     }
 
     [TestMethod]
+    public void Tls13CaptureChainsAreVerifiedWithTheKeyLog()
+    {
+        var capture = Path.Combine(PcapTls.Testing.RepoPaths.Captures, "tls13", "java", "leaf-only.pcap");
+        var trust = Path.Combine(PcapTls.Testing.RepoPaths.Captures, "truststores", "root.pem");
+        if (!File.Exists(capture) || !File.Exists(capture + ".keys"))
+        {
+            Assert.Inconclusive("skipped: the capture corpus (captures/) is not there; run tools/make-captures");
+        }
+        // Without the key log the TLS 1.3 Certificate is encrypted: no chain to verify.
+        var (without, outWithout, _) = Run("verify", capture, "--truststore", trust);
+        Assert.AreNotEqual(1, without, outWithout);
+        Assert.DoesNotContain("[incomplete-chain]", outWithout);
+        var (code, output, err) = Run("verify", capture, "--truststore", trust, "--keylog", capture + ".keys");
+        Assert.AreEqual(1, code, output + err);
+        StringAssert.Contains(output, "[incomplete-chain]");
+        // A key log with a certificate file instead of a capture is a usage error.
+        Assert.AreEqual(2, Run("verify", _chain, "--truststore", _rootPem, "--keylog", capture + ".keys").Code);
+    }
+
+    [TestMethod]
     public void TruststoreListAndCompare()
     {
         var bundle = Write("bundle.pem", File.ReadAllText(_rootPem) + File.ReadAllText(_otherPem));
