@@ -176,22 +176,7 @@ public static class ProbeReport
             w.WriteString("at", Time(r.ValidatedAt));
             if (r.Verdict is { } v)
             {
-                w.WriteBoolean("trusted", v.Trusted);
-                WriteNullable(w, "clientMessage", v.ClientMessage);
-                if (v.PredictedAlert is { } pa)
-                {
-                    w.WriteNumber("predictedAlert", pa);
-                }
-                w.WriteString("explanation", v.Explanation.Render());
-                w.WriteStartArray("neededInTruststore");
-                foreach (var c in v.NeededInTrustStore)
-                {
-                    w.WriteStartObject();
-                    w.WriteString("subject", c.Subject);
-                    w.WriteString("sha256", c.Sha256Hex);
-                    w.WriteEndObject();
-                }
-                w.WriteEndArray();
+                VerdictJson.WriteDecision(w, v, withExplanation: true);
             }
             w.WriteEndObject();
 
@@ -200,12 +185,7 @@ public static class ProbeReport
             w.WriteStartArray("causes");
             foreach (var f in r.Findings)
             {
-                w.WriteStartObject();
-                w.WriteString("code", f.Code.ToCode());
-                w.WriteString("summary", f.Summary);
-                w.WriteString("evidence", f.Evidence);
-                w.WriteString("fix", f.Fix);
-                w.WriteEndObject();
+                VerdictJson.WriteCause(w, f.Code, f.Summary, f.Evidence, f.Fix);
             }
             w.WriteEndArray();
             WriteStrings(w, "notes", r.Notes);

@@ -209,21 +209,7 @@ public sealed class JsonReportRenderer : IReportRenderer
         WriteTime(w, "at", h.ValidatedAt);
         if (h.Verdict is { } v)
         {
-            w.WriteBoolean("trusted", v.Trusted);
-            WriteNullable(w, "clientMessage", v.ClientMessage);
-            if (v.PredictedAlert is { } pa)
-            {
-                w.WriteNumber("predictedAlert", pa);
-            }
-            w.WriteStartArray("neededInTruststore");
-            foreach (var c in v.NeededInTrustStore)
-            {
-                w.WriteStartObject();
-                w.WriteString("subject", c.Subject);
-                w.WriteString("sha256", c.Sha256Hex);
-                w.WriteEndObject();
-            }
-            w.WriteEndArray();
+            VerdictJson.WriteDecision(w, v, withExplanation: false);
         }
         w.WriteEndObject();
         WriteNullable(w, "keyLog", h.KeyLog);
@@ -246,12 +232,7 @@ public sealed class JsonReportRenderer : IReportRenderer
         w.WriteStartArray("causes");
         foreach (var c in causes)
         {
-            w.WriteStartObject();
-            w.WriteString("code", c.Code.ToCode());
-            w.WriteString("summary", c.Summary);
-            w.WriteString("evidence", c.Evidence);
-            w.WriteString("fix", c.Fix);
-            w.WriteEndObject();
+            VerdictJson.WriteCause(w, c.Code, c.Summary, c.Evidence, c.Fix);
         }
         w.WriteEndArray();
     }
