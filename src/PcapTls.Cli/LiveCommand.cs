@@ -56,6 +56,11 @@ internal static class LiveCommand
         Description = "Keep everything captured in FILE, rotated by size (FILE, FILE.1, ...), to re-analyze offline.",
     };
 
+    private static readonly Option<int> KeepFilesOption = new("--keep-files")
+    {
+        Description = "With --write-pcap: keep at most N files, deleting the oldest when a new one starts (like tcpdump -W; default 0 keeps all).",
+    };
+
     private static readonly Option<int> RotateMbOption = new("--rotate-mb")
     {
         Description = "Size of each --write-pcap file in MB before the next one starts (default 100; 0 never rotates).",
@@ -81,6 +86,7 @@ internal static class LiveCommand
         command.Options.Add(MaxFailureFilesOption);
         command.Options.Add(WritePcapOption);
         command.Options.Add(RotateMbOption);
+        command.Options.Add(KeepFilesOption);
         command.Options.Add(CommonOptions.Color);
         command.SetAction(parse => Run(parse, stdout, stderr));
         return command;
@@ -115,6 +121,11 @@ internal static class LiveCommand
         {
             throw new UserErrorException(ExitCode.Usage, "--rotate-mb must be 0 (never rotate) or more");
         }
+        var keepFiles = parse.GetValue(KeepFilesOption);
+        if (keepFiles < 0)
+        {
+            throw new UserErrorException(ExitCode.Usage, "--keep-files must be 0 (keep all) or more");
+        }
         var pcapPath = parse.GetValue(WritePcapOption)?.FullName;
         if (pcapPath is not null && Path.GetDirectoryName(pcapPath) is { } pcapDir && !Directory.Exists(pcapDir))
         {
@@ -135,6 +146,7 @@ internal static class LiveCommand
             FailureLimits = FailureCaptureLimits.Default with { MaxFiles = maxFiles },
             PcapPath = pcapPath,
             RotateBytes = rotateMb * 1_000_000L,
+            KeepFiles = keepFiles,
         };
 
         var pipeline = new HandshakePipeline(analysis, options.SnapLength) { MaxHandshakesKept = MaxHandshakesInSummary };

@@ -61,7 +61,7 @@ public sealed class LiveCapture : IDisposable
         {
             if (options.PcapPath is { } path)
             {
-                _pcap = new RotatingPcapWriter(path, LinkType, IsNanosecond, options.SnapLength, options.RotateBytes);
+                _pcap = new RotatingPcapWriter(path, LinkType, IsNanosecond, options.SnapLength, options.RotateBytes, options.KeepFiles);
             }
             if (options.FailureDirectory is { } dir)
             {

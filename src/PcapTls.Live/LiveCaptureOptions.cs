@@ -31,6 +31,9 @@ public sealed record LiveCaptureOptions
     /// <summary>Start the next file once one holds this many bytes; 0 never rotates.</summary>
     public long RotateBytes { get; init; }
 
+    /// <summary>Rotated files kept on disk (the oldest deleted beyond it); 0 keeps them all.</summary>
+    public int KeepFiles { get; init; }
+
     /// <summary>How often <see cref="LiveCapture.StatusTick"/> is raised.</summary>
     public TimeSpan StatusInterval { get; init; } = TimeSpan.FromSeconds(2);
 }

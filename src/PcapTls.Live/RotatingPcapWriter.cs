@@ -18,15 +18,20 @@ public sealed class RotatingPcapWriter : IDisposable
     private readonly bool _nanosecond;
     private readonly int _snapLength;
     private readonly long _rotateBytes;
+    private readonly int _keepFiles;
     private readonly List<string> _completed = [];
     private PcapFileWriter? _current;
     private long _currentBytes;
     private int _index;
 
     /// <param name="rotateBytes">Start the next file when the current one would pass this size; 0 never rotates.</param>
-    public RotatingPcapWriter(string path, LinkType linkType, bool nanosecond, int snapLength, long rotateBytes)
+    /// <param name="keepFiles">Files kept on disk, the one being written included: starting a file beyond it deletes
+    /// the oldest (as tcpdump -W does, so a capture running for days cannot fill the disk); 0 keeps them all.</param>
+    public RotatingPcapWriter(string path, LinkType linkType, bool nanosecond, int snapLength, long rotateBytes, int keepFiles = 0)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(rotateBytes);
+        ArgumentOutOfRangeException.ThrowIfNegative(keepFiles);
+        _keepFiles = keepFiles;
         _basePath = Path.GetFullPath(path);
         _linkType = linkType;
         _nanosecond = nanosecond;
@@ -35,7 +40,10 @@ public sealed class RotatingPcapWriter : IDisposable
         _current = Open();
     }
 
-    /// <summary>Files completed so far, in order.</summary>
+    /// <summary>Files deleted to stay within the number of files kept.</summary>
+    public int DeletedFiles { get; private set; }
+
+    /// <summary>Files completed so far and still on disk, in order.</summary>
     public IReadOnlyList<string> CompletedFiles => _completed;
 
     public long FramesWritten { get; private set; }
@@ -50,6 +58,12 @@ public sealed class RotatingPcapWriter : IDisposable
             _completed.Add(_current.Path);
             _current.Dispose();
             _index++;
+            while (_keepFiles > 0 && _completed.Count >= _keepFiles)
+            {
+                File.Delete(_completed[0]);
+                DeletedFiles++;
+                _completed.RemoveAt(0);
+            }
             _current = Open();
         }
         _current.Write(packet.TimestampNanos, packet.Data, packet.OriginalLength);

@@ -40,6 +40,30 @@ public sealed class RotatingPcapWriterTests
     }
 
     [TestMethod]
+    public void KeepFilesDeletesTheOldestAsNewOnesStart()
+    {
+        var dir = NewDirectory();
+        var path = Path.Combine(dir, "ring.pcap");
+        var frame = Frames.Tcp(1, 40000, 2, 443, Frames.Ack, 46); // 100 bytes
+        // Three frames per file, at most two files on disk.
+        using (var writer = new RotatingPcapWriter(path, LinkType.Ethernet, nanosecond: true, snapLength: 262_144, rotateBytes: 24 + 3 * 116, keepFiles: 2))
+        {
+            for (var n = 1; n <= 10; n++)
+            {
+                writer.Write(Frames.Packet(n, frame));
+                Assert.IsLessThanOrEqualTo(2, Directory.GetFiles(dir).Length, $"after frame {n}");
+            }
+            writer.Complete();
+            CollectionAssert.AreEqual(new[] { path + ".2", path + ".3" }, writer.CompletedFiles.ToList());
+            Assert.AreEqual(2, writer.DeletedFiles);
+        }
+        CollectionAssert.AreEquivalent(new[] { path + ".2", path + ".3" }, Directory.GetFiles(dir));
+        // The newest frames are the ones kept.
+        CollectionAssert.AreEqual(new long[] { 7, 8, 9 }, Frames.ReadBack(path + ".2").Seconds);
+        CollectionAssert.AreEqual(new long[] { 10 }, Frames.ReadBack(path + ".3").Seconds);
+    }
+
+    [TestMethod]
     public void WithoutRotationOneFileHoldsEverything()
     {
         var dir = NewDirectory();
