@@ -36,10 +36,14 @@ public sealed class HandshakeStore : IReadOnlyList<HandshakeReport>, IDisposable
     private readonly Dictionary<object, int> textByReference = new(ReferenceEqualityComparer.Instance);
     private bool sealed_;
 
-    public HandshakeStore(int inMemory)
+    private readonly string directory;
+
+    /// <param name="directory">Where the temporary file goes; null: the system's (TMPDIR).</param>
+    public HandshakeStore(int inMemory, string? directory = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(inMemory);
         this.inMemory = inMemory;
+        this.directory = directory ?? Path.GetTempPath();
     }
 
     /// <summary>True once reports went to the temporary file.</summary>
@@ -69,16 +73,24 @@ public sealed class HandshakeStore : IReadOnlyList<HandshakeReport>, IDisposable
                 reports.Add(report);
                 return;
             }
-            if (reports is not null)
+            try
             {
-                Open();
-                foreach (var r in reports)
+                if (reports is not null)
                 {
-                    Write(r);
+                    Open();
+                    foreach (var r in reports)
+                    {
+                        Write(r);
+                    }
+                    reports = null;
                 }
-                reports = null;
+                Write(report);
             }
-            Write(report);
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new HandshakeStoreException(
+                    $"handshake reports beyond {inMemory} are kept in a temporary file, which cannot be written in {directory} ({e.Message}); set TMPDIR to a folder with space", e);
+            }
         }
     }
 
@@ -149,7 +161,7 @@ public sealed class HandshakeStore : IReadOnlyList<HandshakeReport>, IDisposable
 
     private void Open()
     {
-        var path = Path.Combine(Path.GetTempPath(), $"pcaptls-handshakes-{Environment.ProcessId}-{Guid.NewGuid():N}.tmp");
+        var path = Path.Combine(directory, $"pcaptls-handshakes-{Environment.ProcessId}-{Guid.NewGuid():N}.tmp");
         file = new FileStream(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 16,
             FileOptions.DeleteOnClose | FileOptions.RandomAccess);
         if (!OperatingSystem.IsWindows())
@@ -392,3 +404,7 @@ public sealed class HandshakeStore : IReadOnlyList<HandshakeReport>, IDisposable
         return new DateTimeOffset(ticks + offset.Ticks, offset);
     }
 }
+
+/// <summary>The temporary file of a <see cref="HandshakeStore"/> cannot be written (no space, no such folder, no
+/// permission): an output problem of the machine, not damage in the capture.</summary>
+public sealed class HandshakeStoreException(string message, Exception inner) : IOException(message, inner);

@@ -101,6 +101,10 @@ internal static class AnalyzeCommand
         {
             throw new UserErrorException(ExitCode.InputError, e.Message, e);
         }
+        catch (HandshakeStoreException e)
+        {
+            throw new UserErrorException(ExitCode.OutputError, e.Message, e);
+        }
         catch (IOException e)
         {
             throw new UserErrorException(ExitCode.InputError, $"{file.FullName}: {e.Message}", e);

@@ -54,6 +54,20 @@ public sealed class PartitionedAnalysisTests
     }
 
     [TestMethod]
+    public void AnUnwritableTemporaryFolderIsAClearError()
+    {
+        var (path, _) = Merged.Value;
+        var report = Analyze(path, 1).Handshakes[0];
+        var missing = Path.Combine(Path.GetTempPath(), $"pcaptls-no-such-folder-{Guid.NewGuid():N}");
+        using var store = new HandshakeStore(inMemory: 1, missing);
+        store.Add(report);
+        var e = Assert.ThrowsExactly<HandshakeStoreException>(() => store.Add(report));
+        StringAssert.Contains(e.Message, missing);
+        StringAssert.Contains(e.Message, "TMPDIR");
+        Assert.IsFalse(Directory.Exists(missing));
+    }
+
+    [TestMethod]
     public void EveryCorpusVariantGivesTheSameReportPartitioned()
     {
         var files = Directory.EnumerateFiles(Testing.RepoPaths.Capture("variants"), "*", SearchOption.AllDirectories)
