@@ -12,6 +12,15 @@ public readonly record struct NetEndpoint(UInt128 Address, bool IsIPv6, ushort P
         return IsIPv6 ? new IPAddress(bytes) : new IPAddress(bytes[12..]);
     }
 
-    /// <summary>"ip:port", or "[v6]:port" for IPv6.</summary>
-    public override string ToString() => IsIPv6 ? $"[{ToIPAddress()}]:{Port}" : $"{ToIPAddress()}:{Port}";
+    /// <summary>"ip:port", or "[v6]:port" for IPv6. IPv4 is written without an IPAddress (one string per report of a
+    /// busy capture's 100,000 clients).</summary>
+    public override string ToString()
+    {
+        if (IsIPv6)
+        {
+            return $"[{ToIPAddress()}]:{Port}";
+        }
+        var v4 = (uint)Address;
+        return string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{v4 >> 24}.{(v4 >> 16) & 0xFF}.{(v4 >> 8) & 0xFF}.{v4 & 0xFF}:{Port}");
+    }
 }
