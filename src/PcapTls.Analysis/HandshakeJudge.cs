@@ -100,20 +100,6 @@ internal sealed class DistinguishedNames
         }
         return text;
     }
-
-    private sealed class DerComparer : IEqualityComparer<byte[]>
-    {
-        public static readonly DerComparer Instance = new();
-
-        public bool Equals(byte[]? x, byte[]? y) => ReferenceEquals(x, y) || (x is not null && y is not null && x.AsSpan().SequenceEqual(y));
-
-        public int GetHashCode(byte[] obj)
-        {
-            var h = new HashCode();
-            h.AddBytes(obj);
-            return h.ToHashCode();
-        }
-    }
 }
 
 /// <summary>What the pipeline has learned about the capture so far (read when a connection is judged).</summary>

@@ -54,18 +54,4 @@ internal sealed class SeenCertificates
     }
 
     internal sealed record Seen(CertificateInfo Info, CertificateSummary Summary, byte[] Der);
-
-    private sealed class DerComparer : IEqualityComparer<byte[]>
-    {
-        public static readonly DerComparer Instance = new();
-
-        public bool Equals(byte[]? x, byte[]? y) => ReferenceEquals(x, y) || (x is not null && y is not null && x.AsSpan().SequenceEqual(y));
-
-        public int GetHashCode(byte[] obj)
-        {
-            var h = new HashCode();
-            h.AddBytes(obj);
-            return h.ToHashCode();
-        }
-    }
 }
