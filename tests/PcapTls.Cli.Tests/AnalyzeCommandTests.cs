@@ -58,6 +58,16 @@ public sealed class AnalyzeCommandTests
         AssertOneLineError(err);
     }
 
+    /// <summary>The launcher users run (tools/pcaptls) passes the tool's one-line error through to stderr.</summary>
+    [TestMethod]
+    public void TheLauncherShowsTheErrorLine()
+    {
+        var path = TempFile("hello, this is a text file, not a capture\n"u8.ToArray(), ".txt");
+        var (code, _, err) = Requires.Run("bash", Path.Combine(PcapTls.Testing.RepoPaths.Root, "tools", "pcaptls"), "analyze", path);
+        Assert.AreEqual((int)ExitCode.InputError, code, err);
+        StringAssert.Contains(err, "pcaptls: " + path);
+    }
+
     [TestMethod]
     public void AFileThatIsNotACaptureIsAnInputError()
     {
