@@ -214,7 +214,7 @@ internal sealed class HandshakeTracker : ITcpStreamConsumer, ITlsEventSink
         {
             clientProtectedRecords++;
         }
-        else if (clientProtectedRecords > 0 && !HandshakeJudge.IsAlertSized(length))
+        else if (clientProtectedRecords > 0 && !Tls13Rules.IsAlertSized(length))
         {
             serverAnsweredClient = true;
         }

@@ -176,7 +176,7 @@ internal static class Ladder
             return "Alert (encrypted)";
         }
         var index = ((alert.Level == TlsAlertLevel.Warning ? 1 : 0) * 2 + (alert.Encrypted ? 1 : 0)) * 256 + d;
-        return AlertTexts[index] ??= $"Alert {HandshakeJudge.AlertText(alert)}{(alert.Encrypted ? " (decrypted)" : "")}";
+        return AlertTexts[index] ??= $"Alert {EvidenceText.AlertText(alert)}{(alert.Encrypted ? " (decrypted)" : "")}";
     }
 
     /// <summary>Insertion sort of the events' indexes by packet, then order within the packet; stable (equal keys
@@ -298,7 +298,7 @@ internal static class Ladder
     /// the server after the client's flight (the server's own flight has short EncryptedExtensions records).</summary>
     private static bool LooksLikeAlert(HandshakeObservation o, RecordSeen r, RecordSeen clientFlight)
     {
-        if (!HandshakeJudge.IsAlertSized(r.Length))
+        if (!Tls13Rules.IsAlertSized(r.Length))
         {
             return false;
         }
