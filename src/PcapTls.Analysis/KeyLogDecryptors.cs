@@ -24,6 +24,20 @@ public sealed class KeyLogDecryptors : IHandshakeDecryptorFactory
             note = keyLog.Count > 0 ? "the key log has no secrets for this connection's client random" : null;
             return null;
         }
+        return Create(secrets, serverHello, clientSide, refresh: null, out note);
+    }
+
+    /// <summary>This log's secrets for a client random, if any.</summary>
+    public bool TryGetSecrets(ReadOnlySpan<byte> clientRandom, out Tls13Secrets secrets) => keyLog.TryGetSecrets(clientRandom, out secrets);
+
+    /// <summary>
+    /// A decryptor for a connection's secrets. <paramref name="refresh"/>, when given, is asked for the
+    /// connection's secrets again when a record does not open (a key log still being written gains the later
+    /// secrets after the decryptor was made); the ones that were missing are added and the record is tried again.
+    /// </summary>
+    public static ITlsRecordDecryptor? Create(Tls13Secrets secrets, ServerHelloInfo serverHello, int clientSide, Func<Tls13Secrets?>? refresh, out string? note)
+    {
+        ArgumentNullException.ThrowIfNull(secrets);
         if (!Tls13HandshakeDecryptor.TryCreate(serverHello.CipherSuite, secrets, out var decryptor))
         {
             note = $"key log matched, but cipher suite {TlsNames.CipherSuite(serverHello.CipherSuite)} cannot be decrypted";
@@ -43,17 +57,21 @@ public sealed class KeyLogDecryptors : IHandshakeDecryptorFactory
             sides.Add("application");
         }
         note = $"key log matched: decrypted with the {string.Join(", ", sides)} traffic secrets";
-        return new Adapter(decryptor, clientSide);
+        return new Adapter(decryptor, clientSide, refresh);
     }
 
     public bool MatchesTls12(ClientHelloInfo clientHello) => keyLog.HasTls12Secret(clientHello.Random);
 
-    private sealed class Adapter(Tls13HandshakeDecryptor decryptor, int clientSide) : ITlsRecordDecryptor
+    private sealed class Adapter(Tls13HandshakeDecryptor decryptor, int clientSide, Func<Tls13Secrets?>? refresh) : ITlsRecordDecryptor
     {
         public bool TryDecrypt(int side, ReadOnlySpan<byte> header, ReadOnlySpan<byte> payload, out byte[] plaintext, out TlsContentType innerType)
         {
             var direction = side == clientSide ? TrafficDirection.Client : TrafficDirection.Server;
             var ok = decryptor.TryDecrypt(direction, header, payload, out plaintext, out var inner);
+            if (!ok && refresh?.Invoke() is { } later && decryptor.AddMissingSecrets(later))
+            {
+                ok = decryptor.TryDecrypt(direction, header, payload, out plaintext, out inner);
+            }
             innerType = (TlsContentType)inner;
             return ok;
         }

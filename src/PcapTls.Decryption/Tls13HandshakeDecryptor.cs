@@ -80,6 +80,22 @@ public sealed class Tls13HandshakeDecryptor
         return keyLog.TryGetSecrets(clientRandom, out var secrets) && TryCreate(cipherSuite, secrets, out decryptor);
     }
 
+    /// <summary>
+    /// Adds the traffic secrets this decryptor lacks (a live key log gains a connection's lines while its
+    /// handshake runs: the client's handshake and application secrets are written after the server's). Stages a
+    /// direction already has, or has moved past, are left as they are. True when any stage was added.
+    /// </summary>
+    public bool AddMissingSecrets(Tls13Secrets secrets)
+    {
+        ArgumentNullException.ThrowIfNull(secrets);
+        var added = _client.TryAdd(Tls13KeyStage.Early, secrets.ClientEarlyTrafficSecret);
+        added |= _client.TryAdd(Tls13KeyStage.Handshake, secrets.ClientHandshakeTrafficSecret);
+        added |= _client.TryAdd(Tls13KeyStage.Application, secrets.ClientTrafficSecret0);
+        added |= _server.TryAdd(Tls13KeyStage.Handshake, secrets.ServerHandshakeTrafficSecret);
+        added |= _server.TryAdd(Tls13KeyStage.Application, secrets.ServerTrafficSecret0);
+        return added;
+    }
+
     /// <summary>True when some logged secret can open this direction's records.</summary>
     public bool CanDecrypt(TrafficDirection direction) => State(direction).HasKeys;
 
@@ -111,8 +127,11 @@ public sealed class Tls13HandshakeDecryptor
         private readonly List<(Tls13KeyStage Stage, Tls13RecordProtection Protection)> _stages = [];
         private int _current;
 
+        private Tls13CipherSuiteParameters Suite { get; }
+
         public DirectionState(Tls13CipherSuiteParameters suite, params (Tls13KeyStage Stage, byte[]? Secret)[] secrets)
         {
+            Suite = suite;
             foreach (var (stage, secret) in secrets)
             {
                 if (secret is not null && Tls13RecordProtection.TryCreate(suite, secret, out var protection))
@@ -123,6 +142,25 @@ public sealed class Tls13HandshakeDecryptor
         }
 
         public bool HasKeys => _stages.Count > 0;
+
+        /// <summary>Adds a stage's keys in stage order; not when the stage is there already or the direction
+        /// already opened a record with a later stage's keys (a sender never goes back).</summary>
+        public bool TryAdd(Tls13KeyStage stage, byte[]? secret)
+        {
+            if (secret is null || stage < CurrentStage || _stages.Exists(s => s.Stage == stage)
+                || !Tls13RecordProtection.TryCreate(Suite, secret, out var protection))
+            {
+                return false;
+            }
+            var at = _stages.FindIndex(s => s.Stage > stage);
+            at = at < 0 ? _stages.Count : at;
+            _stages.Insert(at, (stage, protection));
+            if (CurrentStage != Tls13KeyStage.None && at <= _current)
+            {
+                _current++;
+            }
+            return true;
+        }
 
         public Tls13KeyStage CurrentStage { get; private set; } = Tls13KeyStage.None;
 

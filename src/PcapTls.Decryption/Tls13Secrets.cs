@@ -16,4 +16,21 @@ public sealed record Tls13Secrets
     public bool HasTrafficSecret =>
         ClientEarlyTrafficSecret is not null || ClientHandshakeTrafficSecret is not null || ServerHandshakeTrafficSecret is not null
         || ClientTrafficSecret0 is not null || ServerTrafficSecret0 is not null;
+
+    /// <summary>These secrets, with each one this lacks taken from <paramref name="other"/> (a key log is written
+    /// line by line while the handshake runs, so one connection's secrets can arrive in several reads).</summary>
+    public Tls13Secrets Union(Tls13Secrets other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        return new Tls13Secrets
+        {
+            ClientEarlyTrafficSecret = ClientEarlyTrafficSecret ?? other.ClientEarlyTrafficSecret,
+            ClientHandshakeTrafficSecret = ClientHandshakeTrafficSecret ?? other.ClientHandshakeTrafficSecret,
+            ServerHandshakeTrafficSecret = ServerHandshakeTrafficSecret ?? other.ServerHandshakeTrafficSecret,
+            ClientTrafficSecret0 = ClientTrafficSecret0 ?? other.ClientTrafficSecret0,
+            ServerTrafficSecret0 = ServerTrafficSecret0 ?? other.ServerTrafficSecret0,
+            ExporterSecret = ExporterSecret ?? other.ExporterSecret,
+            EarlyExporterSecret = EarlyExporterSecret ?? other.EarlyExporterSecret,
+        };
+    }
 }

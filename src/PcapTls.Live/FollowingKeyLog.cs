@@ -60,44 +60,66 @@ public sealed class FollowingKeyLog : IHandshakeDecryptorFactory
 
     public ITlsRecordDecryptor? TryCreate(ClientHelloInfo clientHello, ServerHelloInfo serverHello, int clientSide, out string? note)
     {
-        var decryptor = Find(clientHello, serverHello, clientSide, out note);
-        if (decryptor is null && ReadAppended())
+        var random = clientHello.Random.ToArray();
+        var secrets = AwaitSecrets(random, readFirst: false);
+        if (secrets is null)
         {
-            decryptor = Find(clientHello, serverHello, clientSide, out note);
+            note = _chunks.Any(c => c.Count > 0) ? "the key log has no secrets for this connection's client random" : null;
+            return null;
         }
-        // The backend may write its key log line a moment after its ServerHello reached the wire: while a key log
-        // is being written to, give it a few milliseconds before deciding the connection has no keys.
-        for (var waited = 0; decryptor is null && waited < MaxWaitForWriterMilliseconds && RecentlyWritten(); waited += WaitStepMilliseconds)
+        // The server writes a connection's lines as it derives the secrets: its handshake secret before the
+        // ServerHello goes out, the client's handshake and both application secrets later. A record that does not
+        // open asks again for the lines appended since, waiting for an active writer as above.
+        return KeyLogDecryptors.Create(secrets, serverHello, clientSide,
+            refresh: () => AwaitSecrets(random, readFirst: true), out note);
+    }
+
+    /// <summary>
+    /// The secrets of a client random, united over every piece read so far (one connection's lines may be split
+    /// between two reads). While a key log is being written to, waits up to <see cref="MaxWaitForWriterMilliseconds"/>
+    /// for appended lines that add to what is known. <paramref name="readFirst"/>: read appended lines even when
+    /// some secrets are known (a record did not open with them).
+    /// </summary>
+    private Tls13Secrets? AwaitSecrets(byte[] random, bool readFirst)
+    {
+        var before = Secrets(random);
+        if (before is { ClientHandshakeTrafficSecret: not null, ServerHandshakeTrafficSecret: not null, ClientTrafficSecret0: not null, ServerTrafficSecret0: not null })
+        {
+            return before; // nothing more to come: a record that does not open is not waiting for a line
+        }
+        var secrets = before;
+        if ((readFirst || secrets is null) && ReadAppended())
+        {
+            secrets = Secrets(random);
+        }
+        for (var waited = 0; Same(before, secrets) && waited < MaxWaitForWriterMilliseconds && RecentlyWritten(); waited += WaitStepMilliseconds)
         {
             Thread.Sleep(WaitStepMilliseconds);
             if (ReadAppended())
             {
-                decryptor = Find(clientHello, serverHello, clientSide, out note);
+                secrets = Secrets(random);
             }
         }
-        return decryptor;
+        return secrets;
+    }
+
+    private static bool Same(Tls13Secrets? a, Tls13Secrets? b) => a is null ? b is null : b is not null && a.Equals(b);
+
+    private Tls13Secrets? Secrets(byte[] random)
+    {
+        Tls13Secrets? union = null;
+        foreach (var chunk in _chunks)
+        {
+            if (chunk.TryGetSecrets(random, out var found) && found.HasTrafficSecret)
+            {
+                union = union is null ? found : union.Union(found);
+            }
+        }
+        return union;
     }
 
     public bool MatchesTls12(ClientHelloInfo clientHello)
         => _chunks.Any(c => c.MatchesTls12(clientHello)) || (ReadAppended() && _chunks.Any(c => c.MatchesTls12(clientHello)));
-
-    private ITlsRecordDecryptor? Find(ClientHelloInfo clientHello, ServerHelloInfo serverHello, int clientSide, out string? note)
-    {
-        note = null;
-        var known = false;
-        for (var i = _chunks.Count - 1; i >= 0; i--)
-        {
-            known |= _chunks[i].Count > 0;
-            var d = _chunks[i].TryCreate(clientHello, serverHello, clientSide, out var n);
-            if (d is not null || (n is not null && n.StartsWith("key log matched", StringComparison.Ordinal)))
-            {
-                note = n;
-                return d;
-            }
-        }
-        note = known ? "the key log has no secrets for this connection's client random" : null;
-        return null;
-    }
 
     private void ReadAll()
     {

@@ -104,6 +104,37 @@ public sealed class Rfc8448Tests
     }
 
     [TestMethod]
+    public void AClientSecretLoggedAfterTheDecryptorWasMadeOpensTheClientFinished()
+    {
+        // A live key log: the server's handshake secret is there at the ServerHello, the client's comes later.
+        Assert.IsTrue(Tls13HandshakeDecryptor.TryCreate(0x1301, new Tls13Secrets { ServerHandshakeTrafficSecret = ServerHandshakeTrafficSecret }, out var decryptor));
+        Assert.IsTrue(decryptor.TryDecrypt(TrafficDirection.Server, ServerFlightRecord.AsSpan(0, 5), ServerFlightRecord.AsSpan(5), out _, out _));
+        Assert.IsFalse(decryptor.TryDecrypt(TrafficDirection.Client, ClientFinishedRecord.AsSpan(0, 5), ClientFinishedRecord.AsSpan(5), out _, out _));
+
+        var later = new Tls13Secrets { ServerHandshakeTrafficSecret = ServerHandshakeTrafficSecret, ClientHandshakeTrafficSecret = ClientHandshakeTrafficSecret };
+        Assert.IsTrue(decryptor.AddMissingSecrets(later), "the client's handshake secret is new");
+        Assert.IsFalse(decryptor.AddMissingSecrets(later), "nothing new the second time");
+
+        Assert.IsTrue(decryptor.TryDecrypt(TrafficDirection.Client, ClientFinishedRecord.AsSpan(0, 5), ClientFinishedRecord.AsSpan(5), out var plaintext, out var innerType));
+        Assert.AreEqual((byte)22, innerType);
+        CollectionAssert.AreEqual(ClientFinished, plaintext);
+        Assert.AreEqual(Tls13KeyStage.Handshake, decryptor.CurrentStage(TrafficDirection.Server), "the server direction kept its place");
+    }
+
+    [TestMethod]
+    public void SecretsUniteAcrossPiecesOfAKeyLog()
+    {
+        var first = new Tls13Secrets { ServerHandshakeTrafficSecret = ServerHandshakeTrafficSecret };
+        var second = new Tls13Secrets { ClientHandshakeTrafficSecret = ClientHandshakeTrafficSecret, ServerHandshakeTrafficSecret = new byte[32] };
+
+        var union = first.Union(second);
+
+        Assert.AreSame(ServerHandshakeTrafficSecret, union.ServerHandshakeTrafficSecret, "a secret already known is kept");
+        Assert.AreSame(ClientHandshakeTrafficSecret, union.ClientHandshakeTrafficSecret);
+        Assert.IsNull(union.ClientTrafficSecret0);
+    }
+
+    [TestMethod]
     public void ServerRecordFedAsClientDirectionFails()
     {
         var secrets = new Tls13Secrets

@@ -264,9 +264,10 @@ internal sealed class Relay : IDisposable
 
     public Relay(int[] ports, CancellationToken cancellationToken)
     {
-        Port = LoopbackPorts.Next();
-        _listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, Port);
+        // Port 0: the kernel picks a free port while binding, so no other process can take it in between.
+        _listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
         _listener.Start();
+        Port = ((System.Net.IPEndPoint)_listener.LocalEndpoint).Port;
         _serve = Task.Run(async () =>
         {
             for (var i = 0; i < ports.Length; i++)

@@ -276,9 +276,9 @@ internal sealed class PlainHttpServer : IDisposable
 
     public PlainHttpServer(CancellationToken cancellationToken)
     {
-        Port = LoopbackPorts.Next();
-        _listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, Port);
+        _listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
         _listener.Start();
+        Port = ((System.Net.IPEndPoint)_listener.LocalEndpoint).Port;
         _serve = Task.Run(async () =>
         {
             using var peer = await _listener.AcceptTcpClientAsync(cancellationToken);

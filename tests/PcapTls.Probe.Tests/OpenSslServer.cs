@@ -9,14 +9,11 @@ namespace PcapTls.Probe.Tests;
 /// <summary>An <c>openssl s_server</c> on a free loopback port, stopped (by its own process id) on dispose.</summary>
 internal sealed class OpenSslServer : IDisposable
 {
-    private Process _process;
+    private readonly Process _process;
     private readonly StringBuilder _output = new();
-    private readonly TaskCompletionSource _accepting = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource<int> _accepting = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public int Port { get; }
-
-    /// <summary>How many ports to try when s_server cannot bind (another test or process holds the port).</summary>
-    private const int BindAttempts = 5;
+    public int Port { get; private set; }
 
     public OpenSslServer(string openssl, params string[] arguments)
         : this(openssl, 1, arguments)
@@ -24,34 +21,22 @@ internal sealed class OpenSslServer : IDisposable
     }
 
     /// <summary>A server that serves <paramref name="connections"/> connections and then exits (-naccept): 2 for a
-    /// probe followed by its client-authentication check.</summary>
+    /// probe followed by its client-authentication check. It listens on a port the kernel picks (-accept
+    /// 127.0.0.1:0), so no other process can hold it; s_server prints that port on its ACCEPT line once it
+    /// listens, which is also the readiness signal.</summary>
     public OpenSslServer(string openssl, int connections, params string[] arguments)
     {
-        for (var attempt = 1; ; attempt++)
+        _process = Start(openssl, connections, arguments);
+        var exited = _process.WaitForExitAsync();
+        if (Task.WhenAny(_accepting.Task, exited).Result != _accepting.Task)
         {
-            Port = LoopbackPorts.Next();
-            _process = Start(openssl, Port, connections, arguments);
-            // s_server prints ACCEPT once it listens; without it the probe could race the bind.
-            var exited = _process.WaitForExitAsync();
-            var first = Task.WhenAny(_accepting.Task, exited, Task.Delay(TimeSpan.FromSeconds(30))).Result;
-            if (first == _accepting.Task)
-            {
-                return;
-            }
-            if (first != exited || attempt == BindAttempts || !Output.Contains("bind", StringComparison.OrdinalIgnoreCase))
-            {
-                Dispose();
-                Assert.Fail("openssl s_server did not start: " + Output);
-            }
-            _process.Dispose();
-            lock (_output)
-            {
-                _output.Clear();
-            }
+            Dispose();
+            Assert.Fail("openssl s_server did not start: " + Output);
         }
+        Port = _accepting.Task.Result;
     }
 
-    private Process Start(string openssl, int port, int connections, string[] arguments)
+    private Process Start(string openssl, int connections, string[] arguments)
     {
         var psi = new ProcessStartInfo(openssl)
         {
@@ -61,7 +46,7 @@ internal sealed class OpenSslServer : IDisposable
             UseShellExecute = false,
         };
         // Loopback only; stdin stays open (s_server quits on end of input).
-        foreach (var a in (string[])["s_server", "-accept", "127.0.0.1:" + port.ToString(System.Globalization.CultureInfo.InvariantCulture), "-naccept", connections.ToString(System.Globalization.CultureInfo.InvariantCulture), .. arguments])
+        foreach (var a in (string[])["s_server", "-accept", "127.0.0.1:0", "-naccept", connections.ToString(System.Globalization.CultureInfo.InvariantCulture), .. arguments])
         {
             psi.ArgumentList.Add(a);
         }
@@ -116,9 +101,11 @@ internal sealed class OpenSslServer : IDisposable
         {
             _output.AppendLine(e.Data);
         }
-        if (e.Data.StartsWith("ACCEPT", StringComparison.Ordinal))
+        // "ACCEPT 127.0.0.1:40123"
+        if (e.Data.StartsWith("ACCEPT", StringComparison.Ordinal)
+            && int.TryParse(e.Data.AsSpan(e.Data.LastIndexOf(':') + 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var port))
         {
-            _accepting.TrySetResult();
+            _accepting.TrySetResult(port);
         }
     }
 
@@ -127,8 +114,9 @@ internal sealed class OpenSslServer : IDisposable
 }
 
 /// <summary>
-/// Ports for the probe tests' servers: 24000-24999, a range no other test project uses, handed out in turn so
-/// parallel tests never share one; a port found in use (bind fails) is skipped.
+/// Ports nobody listens on, for the "connection refused" tests: 24000-24999, below the kernel's ephemeral range
+/// (so no outgoing connection takes one) and used by no other test project, handed out in turn; a port found in
+/// use (bind fails) is skipped. Servers listen on port 0 instead: the kernel picks, no race.
 /// </summary>
 internal static class LoopbackPorts
 {

@@ -49,7 +49,7 @@ public sealed class ProbeFailureTests
     public async Task PlainTcpServerIsNotTls()
     {
         // Answers any connection with an HTTP error, as a plain HTTP port does to a ClientHello.
-        using var listener = new TcpListener(IPAddress.Loopback, LoopbackPorts.Next());
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         var port = ((IPEndPoint)listener.LocalEndpoint).Port;
         var serve = Task.Run(async () =>
@@ -87,7 +87,7 @@ public sealed class ProbeFailureTests
     [TestMethod]
     public async Task SilentServerIsNoServerResponse()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, LoopbackPorts.Next());
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         var port = ((IPEndPoint)listener.LocalEndpoint).Port;
         var accept = listener.AcceptTcpClientAsync(TestContext.CancellationToken).AsTask();
@@ -105,7 +105,7 @@ public sealed class ProbeFailureTests
     public async Task ServerClosingOnTheHelloIsNoServerResponse()
     {
         // Reads the ClientHello, then closes without a byte: what a TLS proxy with no backend for the SNI does.
-        using var listener = new TcpListener(IPAddress.Loopback, LoopbackPorts.Next());
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         var port = ((IPEndPoint)listener.LocalEndpoint).Port;
         var serve = Task.Run(async () =>
@@ -128,7 +128,7 @@ public sealed class ProbeFailureTests
     {
         // 16 03 03 00 40: a handshake record header promising 64 bytes, then only 4 of them and silence.
         byte[] partial = [0x16, 0x03, 0x03, 0x00, 0x40, 0x02, 0x00, 0x00, 0x3C];
-        using var listener = new TcpListener(IPAddress.Loopback, LoopbackPorts.Next());
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         var port = ((IPEndPoint)listener.LocalEndpoint).Port;
         using var release = new SemaphoreSlim(0);
@@ -155,7 +155,7 @@ public sealed class ProbeFailureTests
     {
         // 4000 bytes of banner on one line: the probe keeps only ServerProbe.FirstBytesKept of them.
         var banner = System.Text.Encoding.ASCII.GetBytes(new string('x', 4000) + "\r\n");
-        using var listener = new TcpListener(IPAddress.Loopback, LoopbackPorts.Next());
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         var port = ((IPEndPoint)listener.LocalEndpoint).Port;
         var serve = Task.Run(async () =>

@@ -192,7 +192,7 @@ public sealed class ServerProbeTests
     public async Task SilentServerEndsWithTheTimeout()
     {
         // Accepts the connection and never answers the ClientHello.
-        using var listener = new TcpListener(IPAddress.Loopback, LoopbackPorts.Next());
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         var port = ((IPEndPoint)listener.LocalEndpoint).Port;
         var accept = listener.AcceptTcpClientAsync(TestContext.CancellationToken).AsTask();
@@ -209,7 +209,7 @@ public sealed class ServerProbeTests
     public async Task NotTlsIsAnError()
     {
         // A server that answers with plain HTTP.
-        using var listener = new TcpListener(IPAddress.Loopback, LoopbackPorts.Next());
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         var port = ((IPEndPoint)listener.LocalEndpoint).Port;
         var serve = Task.Run(async () =>

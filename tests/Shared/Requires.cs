@@ -23,6 +23,20 @@ internal static class Requires
         }
     }
 
+    /// <summary>Live capture and interface listing load libpcap through SharpPcap; without it they cannot run.</summary>
+    public static void Libpcap()
+    {
+        foreach (var name in (string[])["libpcap.so.0.8", "libpcap.so.1", "libpcap.so"])
+        {
+            if (System.Runtime.InteropServices.NativeLibrary.TryLoad(name, out var handle))
+            {
+                System.Runtime.InteropServices.NativeLibrary.Free(handle);
+                return;
+            }
+        }
+        Assert.Inconclusive("skipped: libpcap is not installed (CI installs libpcap0.8 with apt-get)");
+    }
+
     public static string? Find(string name)
     {
         var paths = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator);
