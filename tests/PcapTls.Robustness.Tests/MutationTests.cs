@@ -155,9 +155,9 @@ public sealed class MutationTests
         {
             return new Outcome($"still running after {watch.Elapsed.TotalSeconds:0} s (bound {PerMutantBound.TotalSeconds:0} s): a hang", false, null, 0);
         }
-        return watch.Elapsed > PerMutantBound
-            ? new Outcome($"took {watch.Elapsed.TotalSeconds:0.0} s (bound {PerMutantBound.TotalSeconds:0} s)", false, null, 0)
-            : result;
+        // No bound on how long a mutant took: on a loaded machine that is a wall-clock assertion. A hang (the join
+        // above) is still one, and the allocation bound catches work that grows with the damage.
+        return result;
     }
 
     internal sealed record Mutant(string Name, byte[] Bytes, bool HeaderTouched);
