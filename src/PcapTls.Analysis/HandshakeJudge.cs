@@ -90,7 +90,7 @@ internal static class HandshakeJudge
             Version: ctx.Texts.Intern(version),
             Cipher: ctx.Texts.Intern(hello is not null && !hello.IsSslv2 ? TlsNames.CipherSuite(hello.CipherSuite) : null),
             Outcome: judgement.Outcome,
-            OutcomeDetail: ctx.Texts.Intern(OutcomeWording.Detail(judgement, facts)),
+            OutcomeDetail: ctx.Texts.Intern(OutcomeWording.Detail(judgement, facts) + (judgement.Outcome == HandshakeOutcome.Completed ? EarlyTraffic.Note(o) : "")),
             ServerCertificates: Summaries(facts.ServerCertificates),
             ClientCertificates: Summaries(facts.ClientCertificates),
             CertificateRequested: o.CertificateRequest is not null,

@@ -4,14 +4,20 @@ using PcapTls.Tls;
 
 namespace PcapTls.Analysis;
 
-/// <summary>A record seen on one side, kept small: what the TLS 1.3 inference needs without keys.</summary>
-internal readonly record struct RecordSeen(int Side, TlsContentType Type, int Length, long Packet, long TimeNanos, int Seq);
+/// <summary>A record seen on one side, kept small: what the TLS 1.3 inference needs without keys. A record that
+/// carried part of a handshake message spread over several records names it (FragmentIndex of FragmentCount, from 1).</summary>
+internal readonly record struct RecordSeen(int Side, TlsContentType Type, int Length, long Packet, long TimeNanos, int Seq,
+    TlsHandshakeType FragmentOf = default, int FragmentIndex = 0, int FragmentCount = 0)
+{
+    public bool IsFragment => FragmentCount > 1;
+}
 
 internal readonly record struct AlertSeen(int Side, TlsAlert Alert, long Packet, long TimeNanos, int Seq);
 
 internal readonly record struct ControlSeen(int Side, TcpControlKind Kind, long Packet, long TimeNanos, int Seq);
 
-internal readonly record struct MessageSeen(int Side, TlsHandshakeType Type, bool Decrypted, long Packet, long TimeNanos, int Seq);
+/// <summary>A handshake message; CarriedBy is the number of records it was spread over (1 for most).</summary>
+internal readonly record struct MessageSeen(int Side, TlsHandshakeType Type, bool Decrypted, long Packet, long TimeNanos, int Seq, int CarriedBy = 1);
 
 /// <summary>
 /// The facts gathered about one connection while its bytes stream past (mutable while tracking; turned into an
@@ -36,6 +42,10 @@ internal sealed class HandshakeObservation
     public long ServerCertificatePacket { get; set; }
     public long ServerCertificateTime { get; set; }
     public bool ServerCertificateDecrypted { get; set; }
+
+    /// <summary>The body length of the server's (first) Certificate message, as its header announced it: known even
+    /// when the message never completed (a client that gave up on its size). 0 when none was seen.</summary>
+    public int ServerCertificateLength { get; set; }
     public CertificateMessage? ClientCertificate { get; set; }
     public long ClientCertificatePacket { get; set; }
 
@@ -119,7 +129,18 @@ internal sealed class HandshakeObservation
 
     public NetEndpoint EndpointOf(int side) => side == 0 ? Connection.Originator : Connection.Responder;
 
-    public bool IsTls13 => ServerHello is { NegotiatedVersion: 0x0304 } && !ServerHello.IsHelloRetryRequest;
+    /// <summary>TLS 1.3 or one of its drafts (0x7Fxx, Facebook's 0xFBxx): the handshake after the ServerHello is encrypted.</summary>
+    public bool IsTls13 => ServerHello is { } sh && TlsHandshakeParser.IsTls13Family(sh.NegotiatedVersion) && !sh.IsHelloRetryRequest;
+
+    /// <summary>TLS &lt;= 1.2 False Start (RFC 7918): the client's first application data record sent before the
+    /// server's ChangeCipherSpec (0 when none). Each direction is judged on its own: the server's CCS and Finished
+    /// after it still count.</summary>
+    public long FalseStartPacket { get; set; }
+
+    /// <summary>TLS 1.3 0-RTT: protected records from the client before any ServerHello.</summary>
+    public int EarlyDataRecords { get; set; }
+
+    public long EarlyDataPacket { get; set; }
 
     public bool HasFatalAlert
     {

@@ -163,6 +163,7 @@ internal sealed class HandshakeTracker : ITcpStreamConsumer, ITlsEventSink
         {
             if (Observation.ServerCertificate is null)
             {
+                Observation.ServerCertificateLength = Math.Max(Observation.ServerCertificateLength, MessageLength(message));
                 Observation.ServerCertificate = message;
                 Observation.ServerCertificatePacket = position.PacketNumber;
                 Observation.ServerCertificateTime = position.TimestampNanos;
@@ -176,6 +177,18 @@ internal sealed class HandshakeTracker : ITcpStreamConsumer, ITlsEventSink
         }
     }
 
+    /// <summary>The Certificate message's body length: certificate_list with its 3-byte length (TLS 1.3: the
+    /// request context and each entry's extensions too, taken as empty).</summary>
+    private static int MessageLength(CertificateMessage message)
+    {
+        var length = 3;
+        foreach (var der in message.Certificates)
+        {
+            length += 3 + der.Length + (message.RequestContext is null ? 0 : 2);
+        }
+        return length + (message.RequestContext is { } context ? 1 + context.Length : 0);
+    }
+
     public void OnCertificateRequest(int side, CertificateRequestInfo request, TlsPosition position)
     {
         Observation.CertificateRequest ??= request;
@@ -187,9 +200,52 @@ internal sealed class HandshakeTracker : ITcpStreamConsumer, ITlsEventSink
 
     public void OnHandshakeMessage(int side, TlsHandshakeType type, int length, bool decrypted, TlsPosition position)
     {
+        var carriedBy = pendingCarriedBy;
+        pendingCarriedBy = 1;
+        if (type == TlsHandshakeType.Finished && Observation.FalseStartPacket != 0 && Observation.PeerOf(side) == Peer.Server)
+        {
+            // After a False Start the server's Finished is the last thing the verdict waited for.
+            Decided = true;
+        }
         if (Observation.Messages.Count < MaxRecordsKept)
         {
-            Observation.Messages.Add(new MessageSeen(side, type, decrypted, position.PacketNumber, position.TimestampNanos, Observation.NextSeq()));
+            Observation.Messages.Add(new MessageSeen(side, type, decrypted, position.PacketNumber, position.TimestampNanos, Observation.NextSeq(), carriedBy));
+        }
+    }
+
+    private int pendingCarriedBy = 1;
+
+    /// <summary>Labels the current record (the side's last kept handshake record, or opened TLS 1.3 record) as fragment
+    /// <paramref name="index"/> of the message; when the message is complete, the earlier fragments get the exact count.
+    /// Records beyond <see cref="MaxRecordsKept"/> were not kept and keep no label.</summary>
+    public void OnHandshakeFragment(int side, TlsHandshakeType type, int messageLength, int index, int count, TlsPosition position)
+    {
+        if (type == TlsHandshakeType.Certificate && Observation.PeerOf(side) == Peer.Server && Observation.ServerCertificate is null)
+        {
+            Observation.ServerCertificateLength = messageLength;
+        }
+        var complete = index == count;
+        if (complete)
+        {
+            pendingCarriedBy = count;
+        }
+        var want = index;
+        for (var i = Observation.Records.Count - 1; i >= 0 && want > 0; i--)
+        {
+            var r = Observation.Records[i];
+            if (r.Side != side || r.Type is not (TlsContentType.Handshake or TlsContentType.ApplicationData))
+            {
+                continue;
+            }
+            if (want == index || (complete && r.FragmentOf == type && r.FragmentIndex == want))
+            {
+                Observation.Records[i] = r with { FragmentOf = type, FragmentIndex = want, FragmentCount = count };
+            }
+            if (!complete)
+            {
+                break;
+            }
+            want--;
         }
     }
 
@@ -204,6 +260,11 @@ internal sealed class HandshakeTracker : ITcpStreamConsumer, ITlsEventSink
     public void OnEncryptedRecord(int side, TlsContentType outerType, int length, TlsPosition position)
     {
         Observation.EncryptedRecords[side]++;
+        if (Observation.ServerHello is null && outerType == TlsContentType.ApplicationData && Observation.ClientHello is not null
+            && Observation.PeerOf(side) == Peer.Client && Observation.EarlyDataRecords++ == 0)
+        {
+            Observation.EarlyDataPacket = position.PacketNumber;
+        }
         if (!Observation.IsTls13 || outerType != TlsContentType.ApplicationData)
         {
             return;
@@ -245,9 +306,18 @@ internal sealed class HandshakeTracker : ITcpStreamConsumer, ITlsEventSink
     public void OnApplicationData(int side, int length, TlsPosition position)
     {
         Observation.ApplicationDataRecords[side]++;
-        // Application data from the client after the handshake means the client accepted the server.
-        if (Observation.PeerOf(side) == Peer.Client && Observation.ApplicationDataRecords[side] >= 1 && Observation.ServerHello is not null
-            && (!Observation.IsTls13 || Observation.Decrypting))
+        if (Observation.PeerOf(side) != Peer.Client || Observation.ServerHello is null)
+        {
+            return;
+        }
+        var serverFinished = Observation.IsTls13 || Observation.ChangeCipherSpecCount[Observation.ServerSide] > 0;
+        if (!serverFinished && Observation.FalseStartPacket == 0)
+        {
+            // False Start (RFC 7918): the client's data before the server's CCS/Finished, which are still to come.
+            Observation.FalseStartPacket = position.PacketNumber;
+        }
+        // Application data from the client once both sides finished means the client accepted the server.
+        if (serverFinished && (!Observation.IsTls13 || Observation.Decrypting))
         {
             Decided = true;
         }

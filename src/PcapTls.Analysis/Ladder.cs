@@ -107,6 +107,11 @@ internal static class Ladder
         }
         foreach (var m in o.Messages)
         {
+            if (m.CarriedBy > 1 && HasFragmentLabels(o, m))
+            {
+                // Its records are labelled "Certificate (fragment 3 of 21)" instead.
+                continue;
+            }
             events[n++] = MessageEvent(m);
         }
         foreach (var a in o.Alerts)
@@ -118,6 +123,11 @@ internal static class Ladder
         var decrypting = o.Decrypting;
         foreach (var r in o.Records)
         {
+            if (r.IsFragment)
+            {
+                events[n++] = new Event(r.Packet, r.TimeNanos, r.Side, r.Seq, FragmentHead(r.FragmentOf), " (fragment ", r.FragmentIndex, FragmentTail(r.FragmentCount));
+                continue;
+            }
             var (head, tail) = r.Type switch
             {
                 TlsContentType.ChangeCipherSpec => ("ChangeCipherSpec", null),
@@ -144,6 +154,31 @@ internal static class Ladder
         }
         return n;
     }
+
+    private static bool HasFragmentLabels(HandshakeObservation o, MessageSeen m)
+    {
+        foreach (var r in o.Records)
+        {
+            if (r.IsFragment && r.Side == m.Side && r.FragmentOf == m.Type && r.FragmentIndex == r.FragmentCount && r.Packet == m.Packet)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static string FragmentHead(TlsHandshakeType type)
+        => MessageNames[(byte)type] ?? "handshake type " + ((byte)type).ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>" of 21)" texts, made once per count.</summary>
+    private static readonly string?[] FragmentTails = new string?[MaxFragmentTailCached + 1];
+
+    private const int MaxFragmentTailCached = 256;
+
+    private static string FragmentTail(int count)
+        => count <= MaxFragmentTailCached
+            ? FragmentTails[count] ??= $" of {count.ToString(CultureInfo.InvariantCulture)})"
+            : $" of {count.ToString(CultureInfo.InvariantCulture)})";
 
     private static Event MessageEvent(MessageSeen m)
     {

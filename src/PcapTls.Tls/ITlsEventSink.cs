@@ -51,4 +51,12 @@ public interface ITlsEventSink
     void OnStartTls(int side, string protocol, long plaintextBytes, TlsPosition position)
     {
     }
+
+    /// <summary>The current record carries fragment <paramref name="index"/> (from 1) of a handshake message of
+    /// <paramref name="messageLength"/> bytes spread over several records. Until the message is complete,
+    /// <paramref name="count"/> is an estimate (the rest at this record's size); the record completing it reports
+    /// index == count, exact, just before OnHandshakeMessage. Optional to handle.</summary>
+    void OnHandshakeFragment(int side, TlsHandshakeType type, int messageLength, int index, int count, TlsPosition position)
+    {
+    }
 }

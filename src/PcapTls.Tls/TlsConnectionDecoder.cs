@@ -24,8 +24,11 @@ namespace PcapTls.Tls;
 /// <item>A gap raises GapInStream; the side then skips bytes until a plausible record header (type 20-24,
 /// version 0x0300-0x0304, length 1..MaxRecordLength) and decodes from there. A malformed record header does
 /// the same after a MalformedRecord anomaly.</item>
-/// <item>A limit exceeded (record, handshake message, certificate count or size, STARTTLS preamble) raises
-/// its anomaly and stops that side for good.</item>
+/// <item>A limit exceeded (record, handshake message, handshake bytes per connection, certificate count or size,
+/// STARTTLS preamble) raises its anomaly and stops that side for good.</item>
+/// <item>A handshake message carried by several records: each of its records raises OnHandshakeFragment(side, type,
+/// length, index, count), so each record can be labelled "Certificate (fragment 3 of 21)"; the count is exact on
+/// the record that completes the message, an estimate before (a message never completed still gets labels).</item>
 /// </list>
 /// </summary>
 public sealed class TlsConnectionDecoder
@@ -36,6 +39,7 @@ public sealed class TlsConnectionDecoder
     private readonly TlsLimits limits;
     private readonly Side[] sides = [new(), new()];
     private bool sslv2Negotiated;
+    private long handshakeBytes;
     private bool clientOfferedTls13;
 
     public TlsConnectionDecoder(ITlsEventSink sink, TlsLimits? limits = null)
@@ -59,8 +63,8 @@ public sealed class TlsConnectionDecoder
     /// <summary>ClientHello.random of the first ClientHello (the key-log lookup key); null before one is seen.</summary>
     public byte[]? ClientRandom { get; private set; }
 
-    /// <summary>TLS 1.3, or one of its drafts (0x7Fxx): records after the ServerHello are protected.</summary>
-    public bool IsTls13 => NegotiatedVersion is { } v && (v == Tls13 || TlsHandshakeParser.IsTls13Draft(v));
+    /// <summary>TLS 1.3, or one of its drafts (0x7Fxx, Facebook's 0xFBxx): records after the ServerHello are protected.</summary>
+    public bool IsTls13 => NegotiatedVersion is { } v && TlsHandshakeParser.IsTls13Family(v);
 
     /// <summary>The STARTTLS protocol recognised on a side, null when the side began with TLS.</summary>
     public string? StartTlsProtocol(int side) => sides[CheckSide(side)].StartTlsProtocol;
@@ -104,6 +108,7 @@ public sealed class TlsConnectionDecoder
         s.StreamOffset += missingBytes;
         s.Pending.Clear();
         s.Handshake.Clear();
+        s.MessageRecords = 0;
         if (s.Mode == Mode.Preamble)
         {
             // Still plaintext: keep scanning for the switch to TLS.
@@ -469,28 +474,52 @@ public sealed class TlsConnectionDecoder
             s.Handshake.Clear();
         }
         s.HandshakeDecrypted = decrypted;
+        handshakeBytes += fragment.Length;
+        if (handshakeBytes > limits.MaxHandshakeBytesPerConnection)
+        {
+            Anomaly(side, TlsAnomalyKind.HandshakeBytesPerConnectionExceeded, position,
+                $"more than {limits.MaxHandshakeBytesPerConnection} bytes of handshake messages on this connection (record at stream offset {s.RecordOffset}); decoding of this side stops");
+            Stop(s, Mode.Stopped);
+            return;
+        }
+        // The records that carried the message still in progress: the one that began it, those in between, this one.
+        var carriedBy = s.Handshake.Count > 0 ? s.MessageRecords + 1 : 1;
+        int completed;
         if (s.Handshake.Count == 0)
         {
-            var rest = HandleMessages(side, s, fragment, decrypted, position);
+            var rest = HandleMessages(side, s, fragment, decrypted, carriedBy, position, out completed);
             if (s.Mode == Mode.Records && !rest.IsEmpty)
             {
                 s.Handshake.Append(rest);
             }
-            return;
         }
-        s.Handshake.Append(fragment);
-        var held = s.Handshake.Span;
-        var left = HandleMessages(side, s, held, decrypted, position);
-        if (s.Mode != Mode.Records)
+        else
         {
-            return;
+            s.Handshake.Append(fragment);
+            var held = s.Handshake.Span;
+            var left = HandleMessages(side, s, held, decrypted, carriedBy, position, out completed);
+            if (s.Mode != Mode.Records)
+            {
+                return;
+            }
+            s.Handshake.Consume(held.Length - left.Length);
         }
-        s.Handshake.Consume(held.Length - left.Length);
+        s.MessageRecords = s.Handshake.Count == 0 ? 0 : completed > 0 ? 1 : carriedBy;
+        if (s.Mode == Mode.Records && !fragment.IsEmpty
+            && TlsHandshakeParser.TryParseHeader(s.Handshake.Span, out var type, out var length) == TlsParseResult.Complete)
+        {
+            // The message in progress continues in later records: estimate how many at this record's size.
+            var left = TlsHandshakeParser.HeaderLength + length - s.Handshake.Count;
+            var estimate = s.MessageRecords + ((left + fragment.Length - 1) / fragment.Length);
+            sink.OnHandshakeFragment(side, type, length, s.MessageRecords, estimate, position);
+        }
     }
 
-    /// <summary>Handles every complete message at the start of data; returns the incomplete tail.</summary>
-    private ReadOnlySpan<byte> HandleMessages(int side, Side s, ReadOnlySpan<byte> data, bool decrypted, TlsPosition position)
+    /// <summary>Handles every complete message at the start of data; returns the incomplete tail. The first message
+    /// was carried by <paramref name="firstCarriedBy"/> records, the others by this one.</summary>
+    private ReadOnlySpan<byte> HandleMessages(int side, Side s, ReadOnlySpan<byte> data, bool decrypted, int firstCarriedBy, TlsPosition position, out int completed)
     {
+        completed = 0;
         while (TlsHandshakeParser.TryParseHeader(data, out var type, out var length) == TlsParseResult.Complete)
         {
             if (length > limits.MaxHandshakeMessageLength)
@@ -505,6 +534,11 @@ public sealed class TlsConnectionDecoder
             {
                 break;
             }
+            if (completed == 0 && firstCarriedBy > 1)
+            {
+                sink.OnHandshakeFragment(side, type, length, firstCarriedBy, firstCarriedBy, position);
+            }
+            completed++;
             HandleMessage(side, s, type, data[..total], decrypted, position);
             if (s.Mode != Mode.Records)
             {
@@ -598,7 +632,7 @@ public sealed class TlsConnectionDecoder
     {
         ClientSide ??= side;
         ClientRandom ??= hello.Random;
-        clientOfferedTls13 |= hello.SupportedVersions.Any(v => v == Tls13 || TlsHandshakeParser.IsTls13Draft(v));
+        clientOfferedTls13 |= hello.SupportedVersions.Any(TlsHandshakeParser.IsTls13Family);
     }
 
     private void AcceptServerHello(int side, ServerHelloInfo hello)
@@ -735,6 +769,9 @@ public sealed class TlsConnectionDecoder
         public readonly StreamBuffer Handshake = new();
 
         public bool HandshakeDecrypted;
+
+        /// <summary>How many records have carried the unfinished message in <see cref="Handshake"/> so far.</summary>
+        public int MessageRecords;
 
         /// <summary>Bytes of this side consumed so far (gaps included): anomaly details give offsets in it.</summary>
         public long StreamOffset;

@@ -296,7 +296,14 @@ public static class TlsHandshakeParser
     private const int LastShortServerHelloDraft = 21;
 
     /// <summary>Whether a version is a TLS 1.3 draft (0x7F0E = draft 14, ...), encrypted after the ServerHello like 1.3.</summary>
-    public static bool IsTls13Draft(ushort version) => version >> 8 == DraftVersionMajor;
+    public static bool IsTls13Draft(ushort version) => version >> 8 == DraftVersionMajor || version >> 8 == FacebookDraftVersionMajor;
+
+    /// <summary>Facebook's TLS 1.3 variants (Fizz, mvfst): 0xFB17 = draft 23, 0xFB1A = draft 26, negotiated through
+    /// supported_versions with the final ServerHello format.</summary>
+    private const byte FacebookDraftVersionMajor = 0xFB;
+
+    /// <summary>TLS 1.3 (0x0304) or one of its drafts: everything after the ServerHello is protected.</summary>
+    public static bool IsTls13Family(ushort version) => version == 0x0304 || IsTls13Draft(version);
 
     internal static bool ParseServerHelloBody(ReadOnlySpan<byte> body, out ServerHelloInfo? hello)
     {
@@ -309,7 +316,7 @@ public static class TlsHandshakeParser
         var sessionId = ReadOnlySpan<byte>.Empty;
         byte compression = 0;
         ushort cipherSuite;
-        if (IsTls13Draft(legacyVersion) && (legacyVersion & 0xFF) <= LastShortServerHelloDraft)
+        if (legacyVersion >> 8 == DraftVersionMajor && (legacyVersion & 0xFF) <= LastShortServerHelloDraft)
         {
             if (!r.TryReadUInt16(out cipherSuite))
             {

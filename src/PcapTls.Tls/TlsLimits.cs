@@ -14,7 +14,13 @@ public sealed record TlsLimits
 
     public const int DefaultMaxCertificates = 64;
 
-    public const int DefaultMaxCertificateLength = 64 * 1024;
+    /// <summary>One certificate: bounded by the message limit; certificates with big extensions (hundreds of SANs,
+    /// embedded logos) exceed 64 KiB in real chains.</summary>
+    public const int DefaultMaxCertificateLength = 512 * 1024;
+
+    /// <summary>Handshake message bytes reassembled on one connection, both sides together (renegotiations
+    /// included): well above any real handshake, a bound on the work a hostile connection can cause.</summary>
+    public const int DefaultMaxHandshakeBytesPerConnection = 16 << 20;
 
     /// <summary>Plaintext (SMTP, IMAP, ...) scanned for a STARTTLS switch before giving up on a side.</summary>
     public const int DefaultMaxPlaintextPreamble = 64 * 1024;
@@ -30,4 +36,6 @@ public sealed record TlsLimits
     public int MaxCertificateLength { get; init; } = DefaultMaxCertificateLength;
 
     public int MaxPlaintextPreamble { get; init; } = DefaultMaxPlaintextPreamble;
+
+    public long MaxHandshakeBytesPerConnection { get; init; } = DefaultMaxHandshakeBytesPerConnection;
 }

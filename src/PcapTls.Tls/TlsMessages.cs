@@ -147,6 +147,9 @@ public enum TlsAnomalyKind
     /// <summary>A record or message that the negotiated state does not allow (e.g. plaintext handshake bytes
     /// left over when protected records start).</summary>
     UnexpectedMessage,
+
+    /// <summary>The connection's handshake messages went past <see cref="TlsLimits.MaxHandshakeBytesPerConnection"/>.</summary>
+    HandshakeBytesPerConnectionExceeded,
 }
 
 public readonly record struct TlsAnomaly(TlsAnomalyKind Kind, long PacketNumber, string Detail);

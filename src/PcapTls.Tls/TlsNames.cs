@@ -262,6 +262,8 @@ public static class TlsNames
         0x0304 => "TLS 1.3",
         // TLS 1.3 drafts were negotiated as 0x7F00 + draft number (draft-ietf-tls-tls13 section 4.2.1).
         >= 0x7F00 and <= 0x7FFF => $"TLS 1.3 (draft {version & 0xFF})",
+        // Facebook's Fizz negotiated its own code points for drafts 23 and 26 (0xFB17, 0xFB1A).
+        >= 0xFB00 and <= 0xFBFF => $"TLS 1.3 (Facebook draft {version & 0xFF}, {Hex4(version)})",
         _ => Hex4(version),
     };
 

@@ -49,6 +49,10 @@ public enum CauseCode
     CertificateNotVisible,
     CaptureIncomplete,
     ClientRejectedCertificate,
+
+    /// <summary>The server's Certificate message is larger than a Java client accepts by default
+    /// (jdk.tls.maxHandshakeMessageSize) or its chain longer (jdk.tls.maxCertificateChainLength).</summary>
+    JavaHandshakeLimit,
 }
 
 public static class CauseCodes

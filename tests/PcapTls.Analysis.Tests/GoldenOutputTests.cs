@@ -55,6 +55,8 @@ public sealed partial class GoldenOutputTests
 
     private static string Relative(string path) => path.StartsWith(RepoPaths.Root, StringComparison.Ordinal) ? path[(RepoPaths.Root.Length + 1)..] : path;
 
+    internal static void CheckGolden(string name, string actual) => Check(name, actual);
+
     private static void Check(string name, string actual)
     {
         var path = Path.Combine(RepoPaths.Root, "tests", "PcapTls.Analysis.Tests", "Golden", name);

@@ -75,6 +75,8 @@ public sealed class CorpusTests
             .Where(f => f.EndsWith(".pcap", StringComparison.Ordinal) || f.EndsWith(".pcapng", StringComparison.Ordinal)
                         || f.EndsWith(".pcap.gz", StringComparison.Ordinal))
             .Where(f => !listed.Contains(f))
+            // captures/patterns/ has its own README and tests (PatternCaptureTests), not the generated manifest.
+            .Where(f => !f.StartsWith("patterns/", StringComparison.Ordinal))
             .ToList();
         Assert.AreEqual(0, onDisk.Count, "not in the manifest: " + string.Join(", ", onDisk));
     }
@@ -241,7 +243,8 @@ public sealed class CorpusTests
                 {
                     Assert.Contains(cause, Causes, $"{c.File} {name}");
                 }
-                Assert.AreEqual(e.Outcome == "completed", e.Causes.Count == 0 && e.Outcome != "failed", $"{c.File} {name}");
+                // A completed handshake may carry a cause (completed, but the chain is not visible or not trusted).
+                Assert.IsTrue(e.Outcome == "completed" || e.Causes.Count > 0, $"{c.File} {name}");
                 Assert.AreEqual(c.Variant == "snaplen96", e.Causes.Contains("capture-incomplete"), $"{c.File} {name}");
             }
             Assert.DoesNotContain("certificate-not-visible", c.Expected.Causes, c.File);
@@ -278,7 +281,9 @@ public sealed class CorpusTests
             var withoutKeys = c.ExpectedWithoutKeys!;
             if (c.Expected.Causes.Any(certificateCauses.Contains))
             {
-                Assert.AreEqual("failed", withoutKeys.Outcome, c.File);
+                // curl's late name check: the handshake completed on the wire, then curl closed without data.
+                var lateNameCheck = c.Client == "curl" && c.Expected.Causes.SequenceEqual(["hostname-mismatch"]);
+                Assert.AreEqual(lateNameCheck ? "completed" : "failed", withoutKeys.Outcome, c.File);
                 CollectionAssert.AreEqual(new[] { "certificate-not-visible" }, withoutKeys.Causes, c.File);
             }
             else

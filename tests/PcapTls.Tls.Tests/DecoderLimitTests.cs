@@ -26,6 +26,8 @@ public sealed class DecoderLimitTests
         Assert.AreEqual(16384 + 2048, TlsLimits.Default.MaxRecordLength);
         Assert.AreEqual(1 << 20, TlsLimits.Default.MaxHandshakeMessageLength);
         Assert.AreEqual(64, TlsLimits.Default.MaxCertificates);
+        Assert.AreEqual(512 * 1024, TlsLimits.Default.MaxCertificateLength);
+        Assert.AreEqual(16 << 20, TlsLimits.Default.MaxHandshakeBytesPerConnection);
     }
 
     [TestMethod]
@@ -84,6 +86,69 @@ public sealed class DecoderLimitTests
         }
         Assert.AreEqual(0, sink.Anomalies.Count);
         CollectionAssert.Contains(sink.Lines, "1 message new_session_ticket 999");
+    }
+
+    [TestMethod]
+    public void MessageOverManyRecordsSaysHowManyCarriedIt()
+    {
+        // A ServerHello and the first 10 bytes of a 999-byte NewSessionTicket in one record, the rest in 99 more:
+        // the ticket was carried by 100 records; the ServerHello and the Finished after it by one each.
+        var sink = new RecordingSink();
+        var d = new TlsConnectionDecoder(sink);
+        var message = Hex.Handshake(4, new byte[999]);
+        var chunks = message.Chunk(10).ToArray();
+        d.Feed(1, Hex.Record(22, Hex.Concat(SampleMessages.ServerHello12, chunks[0])), P);
+        foreach (var chunk in chunks[1..^1])
+        {
+            d.Feed(1, Hex.Record(22, chunk), P);
+        }
+        // Before the end, each record's count is an estimate at its own size: the first record (ServerHello and 10
+        // bytes of the ticket) gives a low one; from the second on, records of 10 bytes give the exact count.
+        Assert.AreEqual(chunks.Length - 1, sink.Fragments.Count);
+        Assert.AreEqual(1, sink.Fragments[0].Index);
+        Assert.AreEqual((1, TlsHandshakeType.NewSessionTicket, 999, 2, chunks.Length), sink.Fragments[1]);
+        Assert.AreEqual((1, TlsHandshakeType.NewSessionTicket, 999, 50, chunks.Length), sink.Fragments[49]);
+        d.Feed(1, Hex.Record(22, Hex.Concat(chunks[^1], Hex.Handshake(20, new byte[12]))), P);
+        Assert.AreEqual((1, TlsHandshakeType.NewSessionTicket, 999, chunks.Length, chunks.Length), sink.Fragments[^1]);
+        Assert.AreEqual(chunks.Length, sink.Fragments.Count, "the ServerHello and the Finished were carried by one record each");
+        Assert.AreEqual(0, sink.Anomalies.Count);
+    }
+
+    [TestMethod]
+    public void HandshakeBytesPerConnectionLimitStopsTheSide()
+    {
+        // 3 messages of 400 bytes under a 1000-byte connection limit: the third passes the limit, on the other side
+        // than the first two (the bound counts both sides).
+        var sink = new RecordingSink();
+        var d = new TlsConnectionDecoder(sink, new TlsLimits { MaxHandshakeBytesPerConnection = 1000 });
+        var message = Hex.Record(22, Hex.Handshake(4, new byte[396]));
+        d.Feed(0, message, P);
+        d.Feed(0, message, P);
+        Assert.AreEqual(0, sink.Anomalies.Count);
+        d.Feed(1, message, P);
+        AssertStoppedAfter(sink, d, 1, TlsAnomalyKind.HandshakeBytesPerConnectionExceeded);
+        StringAssert.Contains(sink.Anomalies[0].Anomaly.Detail, "more than 1000 bytes");
+    }
+
+    [TestMethod]
+    public void CertificateOfAHundredKilobytesIsAccepted()
+    {
+        // One 100,000-byte certificate (big extensions exist) in 7 records: kept whole, not dropped as too large.
+        var sink = new RecordingSink();
+        var d = new TlsConnectionDecoder(sink);
+        var der = new byte[100_000];
+        der[0] = 0x30;
+        var list = Hex.Concat([0x01, 0x86, 0xA3], [0x01, 0x86, 0xA0], der);   // 100,003-byte list, one 100,000-byte entry
+        var message = Hex.Handshake(11, list);
+        d.Feed(1, Hex.Record(22, SampleMessages.ServerHello12), P);
+        foreach (var chunk in message.Chunk(16384))
+        {
+            d.Feed(1, Hex.Record(22, chunk), P);
+        }
+        Assert.AreEqual(0, sink.Anomalies.Count);
+        Assert.AreEqual(100_000, sink.Certificates.Single().Message.Certificates[0].Length);
+        Assert.AreEqual((1, TlsHandshakeType.Certificate, 100_006, 7, 7), sink.Fragments[^1]);
+        CollectionAssert.AreEqual(new[] { 1, 2, 3, 4, 5, 6, 7 }, sink.Fragments.Select(f => f.Index).ToArray());
     }
 
     [TestMethod]

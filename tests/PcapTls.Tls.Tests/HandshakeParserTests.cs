@@ -114,6 +114,33 @@ public sealed class HandshakeParserTests
     }
 
     [TestMethod]
+    public void FacebookDraftSelectedThroughSupportedVersionsIsTls13()
+    {
+        // Fizz's 0xFB1A (draft 26) uses the final ServerHello layout; only supported_versions differs.
+        var m = Hex.Parse($"""
+            02 00002E                  // server_hello, 46 bytes
+            0303                       // legacy_version TLS 1.2
+            {new string('E', 64)}      // random
+            00                         // legacy_session_id_echo: empty
+            1301                       // cipher_suite TLS_AES_128_GCM_SHA256
+            00                         // legacy_compression_method
+            0006                       // extensions: 6 bytes
+              002B 0002 FB1A           //   supported_versions: Facebook draft 26
+            """);
+        Assert.AreEqual(TlsParseResult.Complete, TlsHandshakeParser.TryParseServerHello(m, out var hello));
+        Assert.AreEqual((ushort)0xFB1A, hello!.NegotiatedVersion);
+        Assert.IsTrue(TlsHandshakeParser.IsTls13Family(0xFB1A));
+        Assert.IsTrue(TlsHandshakeParser.IsTls13Family(0x0304));
+        Assert.IsFalse(TlsHandshakeParser.IsTls13Family(0x0303));
+
+        var sink = new RecordingSink();
+        var d = new TlsConnectionDecoder(sink);
+        d.Feed(1, Hex.Concat(Hex.Record(22, m), Hex.Record(23, new byte[30])), default);
+        Assert.IsTrue(d.IsTls13);
+        CollectionAssert.Contains(sink.Lines, "1 encrypted application_data 30");
+    }
+
+    [TestMethod]
     public void ServerHello12WithAlpn()
     {
         Assert.AreEqual(TlsParseResult.Complete, TlsHandshakeParser.TryParseServerHello(SampleMessages.ServerHello12, out var hello));

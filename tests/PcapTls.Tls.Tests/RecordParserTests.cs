@@ -228,6 +228,9 @@ public sealed class TlsNamesTests
     [DataRow((ushort)0x0303, "TLS 1.2")]
     [DataRow((ushort)0x0304, "TLS 1.3")]
     [DataRow((ushort)0x7F12, "TLS 1.3 (draft 18)")]
+    [DataRow((ushort)0x7F0E, "TLS 1.3 (draft 14)")]
+    [DataRow((ushort)0x7F1C, "TLS 1.3 (draft 28)")]
+    [DataRow((ushort)0xFB1A, "TLS 1.3 (Facebook draft 26, 0xFB1A)")]
     [DataRow((ushort)0x7E12, "0x7E12")]
     [DataRow((ushort)0xFEFD, "0xFEFD")]
     public void Version(ushort version, string name) => Assert.AreEqual(name, TlsNames.Version(version));

@@ -18,6 +18,12 @@ internal sealed class RecordingSink : ITlsEventSink
     public List<(int Side, string Preview)> NotTls { get; } = [];
     public List<(int Side, string Protocol, long Bytes)> StartTls { get; } = [];
 
+    /// <summary>OnHandshakeFragment events (kept out of <see cref="Lines"/>, whose expected texts predate it).</summary>
+    public List<(int Side, TlsHandshakeType Type, int Length, int Index, int Count)> Fragments { get; } = [];
+
+    public void OnHandshakeFragment(int side, TlsHandshakeType type, int messageLength, int index, int count, TlsPosition position)
+        => Fragments.Add((side, type, messageLength, index, count));
+
     private bool lastMessageDecrypted;
 
     /// <summary>Called from OnServerHello, as the analysis layer installs a decryptor there (during the Feed).</summary>

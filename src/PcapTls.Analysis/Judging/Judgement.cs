@@ -40,6 +40,8 @@ internal enum OutcomeReason
 
     // TLS 1.2 (and older).
     SessionResumed,
+    SessionResumedPsk,
+    ClientAbortedOversizeCertificate,
     ClientRejectedAfterCompletedTls12,
     BothFinished,
     ClientClosedAfterCertificate,
@@ -93,6 +95,7 @@ internal enum CauseKind
     ChainFinding,
     ClientCertificateMissing,
     ClientCertificateRejected,
+    JavaHandshakeLimit,
 }
 
 /// <summary>What a TLS 1.3 connection without keys showed, in place of the hidden chain.</summary>
@@ -123,7 +126,8 @@ internal sealed record CauseFact(
     HiddenChainEvent Hidden = default,
     Finding? Finding = null,
     int? SnapLength = null,
-    int Side = -1)
+    int Side = -1,
+    bool AfterCompletion = false)
 {
     /// <summary>The report's cause code for this kind.</summary>
     public CauseCode Code => Kind switch
@@ -138,6 +142,7 @@ internal sealed record CauseFact(
         CauseKind.ChainFinding => Finding!.Code,
         CauseKind.ClientCertificateMissing => CauseCode.ClientCertificateMissing,
         CauseKind.ClientCertificateRejected => CauseCode.ClientCertificateRejected,
+        CauseKind.JavaHandshakeLimit => CauseCode.JavaHandshakeLimit,
         _ => throw new ArgumentOutOfRangeException(nameof(Kind), Kind, "no cause code for this kind"),
     };
 }

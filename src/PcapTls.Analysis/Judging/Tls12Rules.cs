@@ -11,12 +11,22 @@ internal static class Tls12Rules
     {
         var o = f.Observation;
         var sslv2 = o.ServerHello!.IsSslv2;
-        var resumed = o.ServerCertificate is null && o.ChangeCipherSpecCount[f.Server] > 0 && !sslv2;
+        var resumed = o.ServerCertificate is null && o.ChangeCipherSpecCount[f.Server] > 0 && !sslv2 && ResumptionRules.ServerHelloProvesResumption(o);
         var bothFinished = sslv2
             ? o.EncryptedRecords[f.Client] > 0 && o.EncryptedRecords[f.Server] > 0
             : o.ChangeCipherSpecCount[f.Client] > 0 && o.ChangeCipherSpecCount[f.Server] > 0;
 
-        if (f.ClientFatal is { } clientAlert && (!bothFinished || clientAlert.Packet < f.FirstCcsPacket(f.Client)))
+        var clientFatal = f.ClientFatal;
+        if (clientFatal is { Alert: { Encrypted: true, Level: null } } && o.ApplicationDataRecords[f.Client] > 0)
+        {
+            // An encrypted alert after the client's own application data (False Start) is its close_notify.
+            clientFatal = null;
+        }
+        if (clientFatal is { } oversize && o.ServerCertificate is null && JavaLimits.Check(o) is not null)
+        {
+            return new(HandshakeOutcome.Failed, OutcomeReason.ClientAbortedOversizeCertificate, [new CauseFact(CauseKind.JavaHandshakeLimit)], Alert: oversize);
+        }
+        if (clientFatal is { } clientAlert && (!bothFinished || clientAlert.Packet < f.FirstCcsPacket(f.Client)))
         {
             return new(HandshakeOutcome.Failed, OutcomeReason.ClientAborted, RejectionRules.ClientRejection(f, verdict, clientAlert), Alert: clientAlert);
         }
@@ -57,6 +67,6 @@ internal static class Tls12Rules
         {
             return new(HandshakeOutcome.Failed, OutcomeReason.ClientRejectedAfterCompletedTls12, RejectionRules.VerdictCauses(verdict!, null));
         }
-        return new(HandshakeOutcome.Completed, OutcomeReason.BothFinished, []);
+        return new(HandshakeOutcome.Completed, OutcomeReason.BothFinished, UntrustedButCompleted.Causes(f, verdict, []));
     }
 }

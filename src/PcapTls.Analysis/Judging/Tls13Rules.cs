@@ -25,6 +25,11 @@ internal static class Tls13Rules
         var o = f.Observation;
         var clientEncrypted = EncryptedAfterServerHello.Of(o, f.Client);
         var serverEncrypted = EncryptedAfterServerHello.Of(o, f.Server);
+        if (o.EarlyDataRecords > 0 && clientEncrypted.Count >= 2 && IsAlertSized(clientEncrypted.First.Length) && !IsAlertSized(clientEncrypted.Second.Length))
+        {
+            // After accepted 0-RTT data the client's flight begins with EndOfEarlyData (21 bytes), not an alert.
+            clientEncrypted = clientEncrypted with { Count = clientEncrypted.Count - 1, First = clientEncrypted.Second, Second = default };
+        }
         var firstClient = clientEncrypted.First;
         var clientAbortedEncrypted = clientEncrypted.Count > 0 && IsAlertSized(firstClient.Length);
         if (f.ClientFatal is { } plaintextAlert)
@@ -46,14 +51,20 @@ internal static class Tls13Rules
         }
         if (clientEncrypted.Count > 0)
         {
-            if (EncryptedAfterServerHello.FirstAfter(o, f.Server, firstClient.Packet) is { } serverAfter && IsAlertSized(serverAfter.Length))
+            if (EncryptedAfterServerHello.FirstAfter(o, f.Server, firstClient.Packet) is { } serverAfter && IsAlertSized(serverAfter.Length)
+                && EncryptedAfterServerHello.LastOf(o, f.Server).Seq == serverAfter.Seq)
             {
                 return new(HandshakeOutcome.Failed, OutcomeReason.ServerAbortedAfterClientFinished,
                     [new CauseFact(CauseKind.ChainHidden, Record: serverAfter, Hidden: HiddenChainEvent.ServerAlertAfterClientFinished)]);
             }
+            if (ResumptionRules.IsPskResumption(o))
+            {
+                return new(HandshakeOutcome.Completed, OutcomeReason.SessionResumedPsk, []);
+            }
             if (f.ClientTeardown is not null && clientEncrypted.Count == 2 && IsAlertSized(clientEncrypted.Second.Length))
             {
-                return new(HandshakeOutcome.Failed, OutcomeReason.ClientClosedRightAfterHandshake,
+                // RFC 8446: the handshake is complete once the client's Finished is sent; closing at once is legal.
+                return new(HandshakeOutcome.Completed, OutcomeReason.ClientClosedRightAfterHandshake,
                     [new CauseFact(CauseKind.ChainHidden, Hidden: HiddenChainEvent.ClientClosedAfterHandshake)]);
             }
             return new(HandshakeOutcome.Completed, OutcomeReason.CompletedByRecordSizes, []);
@@ -86,7 +97,8 @@ internal static class Tls13Rules
         {
             return RejectionRules.RejectedAfterHandshake(f, verdict)
                 ? new(HandshakeOutcome.Failed, OutcomeReason.ClientRejectedAfterCompletedTls13, RejectionRules.VerdictCauses(verdict!, null))
-                : new(HandshakeOutcome.Completed, OutcomeReason.ClientFinished, []);
+                : new(HandshakeOutcome.Completed, ResumptionRules.IsPskResumption(o) ? OutcomeReason.SessionResumedPsk : OutcomeReason.ClientFinished,
+                    UntrustedButCompleted.Causes(f, verdict, []));
         }
         if (o.ServerCertificate is not null && f.ClientTeardown is { } hangUp)
         {
@@ -124,6 +136,20 @@ internal static class Tls13Rules
                 }
             }
             return new EncryptedAfterServerHello(count, first, second);
+        }
+
+        /// <summary>The side's last such record (default when none).</summary>
+        public static RecordSeen LastOf(HandshakeObservation o, int side)
+        {
+            RecordSeen last = default;
+            foreach (var r in o.Records)
+            {
+                if (r.Packet >= o.ServerHelloPacket && r.Side == side && r.Type == TlsContentType.ApplicationData)
+                {
+                    last = r;
+                }
+            }
+            return last;
         }
 
         /// <summary>The side's first such record in a packet after <paramref name="packet"/>.</summary>

@@ -23,7 +23,8 @@ internal static class CauseWording
             {
                 wire ??= WireEvidence(facts.Observation, facts.ServerCertificates, fact.Alert);
             }
-            causes.Add(Cause(fact, facts, verdict, names, wire));
+            var cause = fact.Kind == CauseKind.JavaHandshakeLimit ? JavaLimits.Check(facts.Observation)! : Cause(fact, facts, verdict, names, wire);
+            causes.Add(fact.AfterCompletion ? UntrustedButCompleted.Reword(cause) : cause);
         }
         return causes;
     }
@@ -94,7 +95,7 @@ internal static class CauseWording
             HiddenChainEvent.ClientTeardownAfterFlight => AbortedAfterFlight(o, $"no Finished, only {KindText(c.Teardown!.Value.Kind)} {Packet(c.Teardown!.Value.Packet)}"),
             HiddenChainEvent.ServerAlert => $"The server aborted with alert {AlertText(c.Alert!.Value.Alert)} {Packet(c.Alert!.Value.Packet)}",
             HiddenChainEvent.ServerAlertAfterClientFinished => $"The server sent an alert-sized encrypted record {Packet(c.Record!.Value.Packet)} right after the client's Finished{TeardownText(o)}: it rejected the client's flight (typically a missing or untrusted client certificate)",
-            HiddenChainEvent.ClientClosedAfterHandshake => "The handshake completed but the client closed at once without sending data (it may have rejected the certificate after the handshake)",
+            HiddenChainEvent.ClientClosedAfterHandshake => "The handshake completed; the client then closed at once without sending data (a client that rejects the certificate after the handshake, as curl does on a name mismatch, looks the same: a key log tells)",
             HiddenChainEvent.ClientAlert => $"The client aborted with alert {AlertText(c.Alert!.Value.Alert)} {Packet(c.Alert!.Value.Packet)}",
             HiddenChainEvent.ClientAborted => "The client aborted the handshake",
             _ => throw new ArgumentOutOfRangeException(nameof(c), c.Hidden, "no wording for this event"),
