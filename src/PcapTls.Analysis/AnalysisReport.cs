@@ -124,6 +124,9 @@ public sealed record HandshakeReport(
     IReadOnlyList<byte[]> ServerChainDer,
     long LastPacket)
 {
+    /// <summary>The headers the handshake's connection was found under (<c>ethernet/vlan 10/ipv4/vxlan 42/ethernet/ipv4</c>).</summary>
+    public string Path { get; init; } = "";
+
     public bool IsFailure => Outcome is HandshakeOutcome.Failed or HandshakeOutcome.NotTls
         || (Outcome == HandshakeOutcome.Incomplete && Causes.Count > 0);
 }

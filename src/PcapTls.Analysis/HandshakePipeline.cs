@@ -27,6 +27,7 @@ public sealed class HandshakePipeline : IPacketHandler, ITcpStreamConsumerFactor
     private long lastTime;
     private long firstTime = long.MinValue;
     private bool finished;
+    private readonly PcapTls.Capture.Encapsulations.UnknownEncapsulations unknownEncapsulations = new();
 
     public HandshakePipeline(AnalysisOptions options, int? snapLength = null)
         : this(options, NewContext(options, snapLength), new HandshakeStore(options.HandshakesInMemory), keepsFacts: true)
@@ -108,9 +109,13 @@ public sealed class HandshakePipeline : IPacketHandler, ITcpStreamConsumerFactor
         {
             linkTypes.Add(LinkTypeName(packet.LinkType));
         }
-        var status = PacketDecoder.TryDecodeTcp(packet, out var segment);
+        var status = PacketDecoder.TryDecodeTcp(packet, out var segment, out var detail);
         switch (status)
         {
+            case DecodeStatus.UnknownEncapsulation:
+                NonTcpPackets++;
+                unknownEncapsulations.Count(detail, packet.Number);
+                break;
             case DecodeStatus.Tcp:
                 flows.OnSegment(segment);
                 break;
@@ -158,6 +163,10 @@ public sealed class HandshakePipeline : IPacketHandler, ITcpStreamConsumerFactor
         }
         finished = true;
         flows.Finish(new SegmentPosition(lastPacket, lastTime));
+        foreach (var u in unknownEncapsulations.Entries)
+        {
+            Add(new ReportAnomaly(u.FirstPacket, "unknown-encapsulation", u.Describe()));
+        }
     }
 
     public AnalysisReport BuildReport(string file, string format, int? snapLength)

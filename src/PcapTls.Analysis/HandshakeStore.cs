@@ -239,6 +239,7 @@ public sealed class HandshakeStore : IReadOnlyList<HandshakeReport>, IDisposable
         w.Write(h.Verdict is null ? -1 : Share(h.Verdict));
         WriteShared(w, h.ServerChainDer);
         w.Write(h.LastPacket);
+        WriteSharedText(w, h.Path);
         spilled!.Add(new Spilled(h.StartPacket, start, checked((int)(file.Position - start))));
     }
 
@@ -292,9 +293,10 @@ public sealed class HandshakeStore : IReadOnlyList<HandshakeReport>, IDisposable
         }
         var chain = ReadShared<byte[]>(r);
         var lastPacket = r.ReadInt64();
+        var path = ReadSharedText(r) ?? "";
         return new HandshakeReport(client, server, startPacket, startTime, sni, version, cipher, outcome, detail,
             serverCertificates, clientCertificates, (flags & 1) != 0, (flags & 2) != 0, (flags & 4) != 0, (flags & 8) != 0,
-            alerts, teardown, causes, ladder, hostChecked, hostSource, validatedAt, keyLog, verdict, chain, lastPacket);
+            alerts, teardown, causes, ladder, hostChecked, hostSource, validatedAt, keyLog, verdict, chain, lastPacket) { Path = path };
     }
 
     private int Share(object o)

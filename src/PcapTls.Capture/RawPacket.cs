@@ -5,11 +5,19 @@ public enum LinkType : uint
 {
     Null = 0,
     Ethernet = 1,
+    Ppp = 9,
+    PppHdlc = 50,
     Raw = 101,
+    CiscoHdlc = 104,
+    Ieee80211 = 105,
     Loop = 108,
     LinuxSll = 113,
+    Radiotap = 127,
+    Ppi = 192,
+    Mpls = 219,
     Ipv4 = 228,
     Ipv6 = 229,
+    Nflog = 239,
     LinuxSll2 = 276,
 }
 

@@ -68,4 +68,9 @@ public sealed record TcpConnectionInfo(
     PcapTls.Capture.NetEndpoint Originator,
     PcapTls.Capture.NetEndpoint Responder,
     bool SawSyn,
-    SegmentPosition FirstPosition);
+    SegmentPosition FirstPosition)
+{
+    /// <summary>The headers the connection's first segment was found under, e.g.
+    /// <c>ethernet/vlan 10/ipv4/vxlan 42/ethernet/ipv4</c>.</summary>
+    public string Path { get; init; } = "";
+}

@@ -49,6 +49,52 @@ internal sealed class TcpConnection
 
     internal TcpFlowTable Table => _table;
 
+    /// <summary>The next connection with the same 4-tuple in another tunnel context (VLAN, VNI, tunnel endpoints).</summary>
+    public TcpConnection? NextSameTuple { get; set; }
+
+    private ulong _contextFromOriginator;
+    private ulong _contextFromResponder;
+    private bool _contextFromOriginatorSeen;
+    private bool _contextFromResponderSeen;
+
+    public enum ContextFit : byte { Other, NotYetSeen, Same }
+
+    /// <summary>Does a segment from <paramref name="source"/> in tunnel context <paramref name="context"/> fit here?</summary>
+    public ContextFit ContextMatch(NetEndpoint source, ulong context)
+    {
+        var fromOriginator = source == Info.Originator;
+        var seen = fromOriginator ? _contextFromOriginatorSeen : _contextFromResponderSeen;
+        if (!seen)
+        {
+            return ContextFit.NotYetSeen;
+        }
+        return (fromOriginator ? _contextFromOriginator : _contextFromResponder) == context ? ContextFit.Same : ContextFit.Other;
+    }
+
+    /// <summary>Has the side <paramref name="source"/> sent a SYN with this sequence number here?</summary>
+    public bool HasInitialSequence(NetEndpoint source, uint seq)
+    {
+        var stream = source == Info.Originator ? _fromOriginator : _fromResponder;
+        return stream.HasSyn && stream.Isn == seq;
+    }
+
+    public void LearnContext(NetEndpoint source, ulong context)
+    {
+        if (source == Info.Originator)
+        {
+            if (!_contextFromOriginatorSeen)
+            {
+                _contextFromOriginatorSeen = true;
+                _contextFromOriginator = context;
+            }
+        }
+        else if (!_contextFromResponderSeen)
+        {
+            _contextFromResponderSeen = true;
+            _contextFromResponder = context;
+        }
+    }
+
     internal FlowStatistics Statistics => _table.Statistics;
 
     /// <summary>A SYN (without ACK) on this 4-tuple: a retransmission of the SYN we know, or a new connection

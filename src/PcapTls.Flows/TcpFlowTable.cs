@@ -1,4 +1,5 @@
 using PcapTls.Capture;
+using PcapTls.Capture.Encapsulations;
 
 namespace PcapTls.Flows;
 
@@ -21,6 +22,9 @@ public sealed class TcpFlowTable
     private long _connectionSerial;
     // Consecutive segments usually belong to the same connection: skip the dictionary for them.
     private TcpConnection? _recent;
+    private int _tracked;
+    private EncapsulationPath _lastPath;
+    private string? _lastPathText;
 
     public TcpFlowTable(ITcpStreamConsumerFactory factory, FlowLimits? limits = null, IFlowAnomalySink? anomalies = null)
     {
@@ -60,11 +64,12 @@ public sealed class TcpFlowTable
         }
 
         var key = FlowKey.From(s.Source, s.Destination);
+        var context = s.Path.TunnelContext;
         var isSyn = (s.Flags & (TcpFlags.Syn | TcpFlags.Ack)) == TcpFlags.Syn;
         TcpConnection? connection = _recent;
-        if ((connection is null || !connection.Key.Equals(key)) && !_flows.TryGetValue(key, out connection))
+        if (connection is null || !connection.Key.Equals(key) || connection.ContextMatch(s.Source, context) != TcpConnection.ContextFit.Same)
         {
-            connection = null;
+            connection = Find(key, s, context);
         }
         if (connection is not null && isSyn && connection.IsNewConnectionSyn(s))
         {
@@ -85,7 +90,7 @@ public sealed class TcpFlowTable
                 Statistics.SegmentsIgnored++;
                 return;
             }
-            if (_flows.Count >= Limits.MaxTrackedFlows)
+            if (_tracked >= Limits.MaxTrackedFlows)
             {
                 MakeRoom(position);
             }
@@ -93,6 +98,7 @@ public sealed class TcpFlowTable
         }
 
         _recent = connection;
+        connection.LearnContext(s.Source, context);
         connection.OnSegment(s, position);
         if (connection.IsClosed && !connection.QueuedForRetirement)
         {
@@ -124,7 +130,7 @@ public sealed class TcpFlowTable
     /// CaptureEnded), in the order they started.</summary>
     public void Finish(SegmentPosition last)
     {
-        var remaining = _flows.Values.OrderBy(c => c.Serial).ToList();
+        var remaining = AllConnections().OrderBy(c => c.Serial).ToList();
         foreach (var c in remaining)
         {
             if (c.IsClosed)
@@ -162,13 +168,18 @@ public sealed class TcpFlowTable
             (originator, responder) = (s.Source, s.Destination);
         }
 
-        var info = new TcpConnectionInfo(originator, responder, synOnly, position);
+        var info = new TcpConnectionInfo(originator, responder, synOnly, position) { Path = PathText(s.Path) };
         var consumer = _factory.Create(info);
         var connection = new TcpConnection(this, key, info, consumer, ++_connectionSerial);
+        if (_flows.TryGetValue(key, out var sameTuple))
+        {
+            connection.NextSameTuple = sameTuple;
+        }
         _flows[key] = connection;
+        _tracked++;
         Statistics.FlowsSeen++;
-        Statistics.ActiveFlows = _flows.Count;
-        Statistics.PeakActiveFlows = Math.Max(Statistics.PeakActiveFlows, _flows.Count);
+        Statistics.ActiveFlows = _tracked;
+        Statistics.PeakActiveFlows = Math.Max(Statistics.PeakActiveFlows, _tracked);
         if (!synOnly)
         {
             Statistics.MidstreamStarts++;
@@ -176,6 +187,102 @@ public sealed class TcpFlowTable
                 $"{originator} -> {responder}: the capture starts in the middle of this connection (no SYN seen)");
         }
         return connection;
+    }
+
+    /// <summary>
+    /// The connection of a segment among those on its 4-tuple (usually one): the one whose tunnel context in this
+    /// direction is the segment's, else one that has not seen this direction yet. Each direction keeps the context
+    /// it first came with: a SPAN port or Geneve tags the two directions differently, and that is still one
+    /// connection (as tshark counts it), while a second tenant with the same inner addresses is another.
+    /// </summary>
+    private TcpConnection? Find(FlowKey key, in TcpSegment s, ulong context)
+    {
+        if (!_flows.TryGetValue(key, out var head))
+        {
+            return null;
+        }
+        TcpConnection? unlearned = null;
+        for (var c = head; c is not null; c = c.NextSameTuple)
+        {
+            switch (c.ContextMatch(s.Source, context))
+            {
+                case TcpConnection.ContextFit.Same:
+                    return c;
+                case TcpConnection.ContextFit.NotYetSeen:
+                    unlearned ??= c;
+                    break;
+            }
+        }
+        if (unlearned is not null)
+        {
+            return unlearned;
+        }
+        // A third context in one direction: a SPAN session that copies a packet once per VLAN it crosses (or a
+        // router on a stick). Only a SYN with its own initial sequence number starts another tenant's connection.
+        var isSyn = (s.Flags & TcpFlags.Syn) != 0;
+        if (!isSyn)
+        {
+            return head;
+        }
+        for (var c = head; c is not null; c = c.NextSameTuple)
+        {
+            if (c.HasInitialSequence(s.Source, s.Seq))
+            {
+                return c;
+            }
+        }
+        return null;
+    }
+
+    private IEnumerable<TcpConnection> AllConnections()
+    {
+        foreach (var head in _flows.Values)
+        {
+            for (var c = head; c is not null; c = c.NextSameTuple)
+            {
+                yield return c;
+            }
+        }
+    }
+
+    private bool Unlink(TcpConnection c)
+    {
+        if (!_flows.TryGetValue(c.Key, out var head))
+        {
+            return false;
+        }
+        if (ReferenceEquals(head, c))
+        {
+            if (c.NextSameTuple is null)
+            {
+                _flows.Remove(c.Key);
+            }
+            else
+            {
+                _flows[c.Key] = c.NextSameTuple;
+            }
+            return true;
+        }
+        for (var p = head; p.NextSameTuple is not null; p = p.NextSameTuple)
+        {
+            if (ReferenceEquals(p.NextSameTuple, c))
+            {
+                p.NextSameTuple = c.NextSameTuple;
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /// <summary>The path's text, made once for a run of connections found under the same headers.</summary>
+    private string PathText(in EncapsulationPath path)
+    {
+        if (_lastPathText is null || !path.SameLayers(_lastPath))
+        {
+            _lastPath = path;
+            _lastPathText = path.ToString();
+        }
+        return _lastPathText;
     }
 
     private void RetireClosed(bool untilAllGone)
@@ -198,7 +305,7 @@ public sealed class TcpFlowTable
 
     private void EvictIdle(SegmentPosition now)
     {
-        var idle = _flows.Values.Where(c => _clock - c.LastPosition.TimestampNanos > _idleTimeoutNanos).OrderBy(c => c.Serial).ToList();
+        var idle = AllConnections().Where(c => _clock - c.LastPosition.TimestampNanos > _idleTimeoutNanos).OrderBy(c => c.Serial).ToList();
         foreach (var c in idle)
         {
             Statistics.FlowsEvictedIdle++;
@@ -213,12 +320,12 @@ public sealed class TcpFlowTable
     private void MakeRoom(SegmentPosition now)
     {
         RetireClosed(untilAllGone: true);
-        if (_flows.Count < Limits.MaxTrackedFlows)
+        if (_tracked < Limits.MaxTrackedFlows)
         {
             return;
         }
         var batch = Math.Max(1, Limits.MaxTrackedFlows / 16);
-        var victims = _flows.Values.OrderBy(c => c.LastPosition.TimestampNanos).ThenBy(c => c.Serial).Take(batch).ToList();
+        var victims = AllConnections().OrderBy(c => c.LastPosition.TimestampNanos).ThenBy(c => c.Serial).Take(batch).ToList();
         Anomalies.Report(now.PacketNumber, FlowAnomalyKind.FlowTableFull,
             $"more than {Limits.MaxTrackedFlows} connections at once (MaxTrackedFlows): the {victims.Count} least recently active were evicted");
         foreach (var c in victims)
@@ -238,15 +345,15 @@ public sealed class TcpFlowTable
         {
             _recent = null;
         }
-        if (_flows.TryGetValue(c.Key, out var current) && ReferenceEquals(current, c))
+        if (Unlink(c))
         {
-            _flows.Remove(c.Key);
+            _tracked--;
         }
         if (reason == FlowEndReason.Closed)
         {
             Statistics.FlowsClosed++;
         }
-        Statistics.ActiveFlows = _flows.Count;
+        Statistics.ActiveFlows = _tracked;
         c.End(reason, position);
     }
 
@@ -260,7 +367,8 @@ public sealed class TcpFlowTable
     }
 }
 
-/// <summary>A 4-tuple with its two endpoints in a fixed order, so both directions find the same connection.</summary>
+/// <summary>A 4-tuple with its two endpoints in a fixed order, so both directions find the same connection (the
+/// connections of one 4-tuple in different tunnel contexts are chained behind it).</summary>
 internal readonly struct FlowKey : IEquatable<FlowKey>
 {
     private readonly NetEndpoint _low;

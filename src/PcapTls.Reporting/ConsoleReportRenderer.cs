@@ -140,6 +140,11 @@ public sealed class ConsoleReportRenderer(bool color) : IReportRenderer
             $" (SNI {h.Sni ?? "none"}, {h.Version ?? "version unknown"}{(h.Cipher is null ? "" : ", " + h.Cipher)}): {h.Outcome.ToCode().ToUpperInvariant()}";
         o.WriteLine(Paint(Bold, header));
         o.WriteLine($"  {h.OutcomeDetail}");
+        if (h.Path.Count(c => c == '/') >= 2)
+        {
+            // Only a path with a tunnel or VLAN is news; a link header and IP is every capture.
+            o.WriteLine($"  found on: {h.Path}");
+        }
         if (h.KeyLog is { } kl)
         {
             o.WriteLine($"  key log: {kl}");

@@ -159,6 +159,7 @@ public sealed class JsonReportRenderer : IReportRenderer
         w.WriteStartObject();
         w.WriteString("client", h.Client);
         w.WriteString("server", h.Server);
+        w.WriteString("path", h.Path);
         w.WriteNumber("startPacket", h.StartPacket);
         WriteTime(w, "startTime", h.StartTime);
         WriteNullable(w, "sni", h.Sni);

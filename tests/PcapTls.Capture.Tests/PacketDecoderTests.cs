@@ -252,7 +252,7 @@ public sealed class PacketDecoderTests
         Assert.AreEqual(DecodeStatus.NotIp, Decode(CaptureLinkType.Ethernet, Ethernet(0x0030, new byte[48]), out _)); // 802.3 length
         Assert.AreEqual(DecodeStatus.NotTcp, Decode(CaptureLinkType.Ipv4, IPv4(new byte[8], protocol: 17), out _));   // UDP
         Assert.AreEqual(DecodeStatus.NotTcp, Decode(CaptureLinkType.Ipv6, IPv6(new byte[8], nextHeader: 58), out _)); // ICMPv6
-        Assert.AreEqual(DecodeStatus.UnsupportedLinkType, Decode((CaptureLinkType)127, IPv4(Tcp()), out _));          // radiotap
+        Assert.AreEqual(DecodeStatus.UnsupportedLinkType, Decode((CaptureLinkType)147, IPv4(Tcp()), out _));          // USER0
     }
 
     [TestMethod]
