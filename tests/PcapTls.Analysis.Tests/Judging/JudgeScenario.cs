@@ -56,6 +56,22 @@ internal sealed class JudgeScenario
         return Packet(6);
     }
 
+    /// <summary>A TLS 1.3 ServerHello that selects a pre-shared key (extension 41): a resumption.</summary>
+    public JudgeScenario PskServerHello()
+    {
+        ServerHello(0x0304);
+        Observation.ServerHello = Observation.ServerHello! with { ExtensionTypes = [43, 51, 41] };
+        return this;
+    }
+
+    /// <summary>A server Certificate message of this many bytes announced, still arriving (never completed).</summary>
+    public JudgeScenario CertificateArriving(int length)
+    {
+        Observation.ServerCertificateLength = length;
+        Observation.PayloadBytes[ServerSide] += 16384;
+        return this;
+    }
+
     /// <summary>The server's chain as sent: files under captures/pki (e.g. "backend.pem", "intermediate.pem").</summary>
     public JudgeScenario ServerCertificate(params string[] pemFiles)
     {
