@@ -23,6 +23,10 @@ public sealed record AnalysisOptions
 
     public IHandshakeDecryptorFactory? Decryptors { get; init; }
 
+    /// <summary>The key log files behind <see cref="Decryptors"/>: merged with the key logs a pcapng carries in
+    /// Decryption Secrets Blocks, when it carries any.</summary>
+    public IReadOnlyList<string> KeyLogFiles { get; init; } = [];
+
     public TargetEndpoint? TargetEndpoint { get; init; }
 
     public TlsLimits TlsLimits { get; init; } = TlsLimits.Default;

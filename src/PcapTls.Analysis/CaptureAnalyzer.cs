@@ -1,4 +1,5 @@
 using PcapTls.Capture;
+using PcapTls.Capture.Inputs;
 
 namespace PcapTls.Analysis;
 
@@ -29,19 +30,31 @@ public static class CaptureAnalyzer
     /// <see cref="DefaultWorkers"/> pipelines side by side; see <see cref="PartitionFromConnectionsPerMegabyte"/>). Throws <see cref="CaptureFormatException"/> when the file
     /// is not a capture; damage inside the file becomes anomalies in the report.</summary>
     public static AnalysisReport AnalyzeFile(string path, AnalysisOptions options, IProgress<double>? progress = null, CancellationToken cancellationToken = default)
+        => Analyze(CaptureFileReader.Open(path), options, progress, cancellationToken);
+
+    /// <summary>Analyzes an opened capture (a file, or a pipe read once). A pcapng's Decryption Secrets Blocks near
+    /// its start (where editcap puts them) are merged with <see cref="AnalysisOptions.KeyLogFiles"/>.</summary>
+    public static AnalysisReport Analyze(ICaptureInput reader, AnalysisOptions options, IProgress<double>? progress = null, CancellationToken cancellationToken = default)
     {
-        var reader = CaptureFileReader.Open(path);
+        options = WithEmbeddedKeyLogs(reader, options);
+        var path = reader.Path;
         var workers = options.Workers
-            ?? (Environment.ProcessorCount >= 2 && reader.TotalBytes >= PartitionFromBytes && ManyConnections(path, cancellationToken) ? DefaultWorkers : 1);
+            ?? (reader.CanReadAgain && Environment.ProcessorCount >= 2 && reader.TotalBytes >= PartitionFromBytes && ManyConnections(path, cancellationToken) ? DefaultWorkers : 1);
         if (workers <= 1)
         {
             var pipeline = new HandshakePipeline(options, reader.SnapLength);
             reader.Read(WithProgress(pipeline, reader, progress), pipeline, cancellationToken);
-            return pipeline.BuildReport(path, FormatName(reader), reader.SnapLength);
+            return pipeline.BuildReport(path, reader.FormatName, reader.SnapLength);
         }
         using var partitioned = new PartitionedAnalysis(options, reader.SnapLength, workers);
         reader.Read(WithProgress(partitioned, reader, progress), partitioned, cancellationToken);
-        return partitioned.BuildReport(path, FormatName(reader), reader.SnapLength);
+        return partitioned.BuildReport(path, reader.FormatName, reader.SnapLength);
+    }
+
+    private static AnalysisOptions WithEmbeddedKeyLogs(ICaptureInput reader, AnalysisOptions options)
+    {
+        var embedded = reader.EmbeddedKeyLogs;
+        return embedded.Count == 0 ? options : options with { Decryptors = KeyLogDecryptors.Load(options.KeyLogFiles, embedded) };
     }
 
     /// <summary>Whether the start of the file opens connections often enough for partitioning to pay.</summary>
@@ -80,22 +93,12 @@ public static class CaptureAnalyzer
         }
     }
 
-    private static IPacketHandler WithProgress(IPacketHandler handler, CaptureFileReader reader, IProgress<double>? progress)
+    private static IPacketHandler WithProgress(IPacketHandler handler, ICaptureInput reader, IProgress<double>? progress)
         => progress is null ? handler : new ProgressReporter(handler, reader, progress);
 
-    public static string FormatName(CaptureFileReader reader)
-    {
-        var name = reader.Format switch
-        {
-            CaptureFormat.Pcap => "pcap",
-            CaptureFormat.PcapNanosecond => "pcap-ns",
-            CaptureFormat.PcapNg => "pcapng",
-            var f => f.ToString(),
-        };
-        return reader.IsGzip ? name + ".gz" : name;
-    }
+    public static string FormatName(ICaptureInput reader) => reader.FormatName;
 
-    private sealed class ProgressReporter(IPacketHandler inner, CaptureFileReader reader, IProgress<double> progress) : IPacketHandler
+    private sealed class ProgressReporter(IPacketHandler inner, ICaptureInput reader, IProgress<double> progress) : IPacketHandler
     {
         private int count;
 
@@ -105,7 +108,7 @@ public static class CaptureAnalyzer
             if (++count == ProgressInterval)
             {
                 count = 0;
-                progress.Report(reader.TotalBytes > 0 ? (double)reader.BytesRead / reader.TotalBytes : 0);
+                progress.Report(reader.TotalBytes > 0 ? (double)reader.BytesRead / reader.TotalBytes : reader.BytesRead);
             }
         }
     }

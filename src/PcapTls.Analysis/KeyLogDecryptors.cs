@@ -13,6 +13,14 @@ public sealed class KeyLogDecryptors : IHandshakeDecryptorFactory
     /// <summary>Throws <see cref="KeyLogException"/> (one-line message) when a file cannot be read.</summary>
     public static KeyLogDecryptors Load(params string[] paths) => new(KeyLog.Load(paths));
 
+    /// <summary>Key log files merged with key logs carried inside the capture (pcapng Decryption Secrets Blocks).</summary>
+    public static KeyLogDecryptors Load(IReadOnlyList<string> paths, IReadOnlyList<(string Name, string Text)> embedded) => new(KeyLog.Load(paths, embedded));
+
+    /// <summary>Where the secrets came from, said in the note when there is more than one source or the source is
+    /// inside the capture (a lone --keylog file is implied, as before).</summary>
+    private string Origin(ReadOnlySpan<byte> clientRandom) =>
+        keyLog.TryGetSource(clientRandom, out var source) && (keyLog.SourceCount > 1 || source.Contains(Capture.CaptureFileReader.DecryptionSecretsBlockName, StringComparison.Ordinal)) ? $" (from {source})" : "";
+
     public IReadOnlyList<KeyLogProblem> Problems => keyLog.Problems;
 
     public int Count => keyLog.Count;
@@ -56,7 +64,7 @@ public sealed class KeyLogDecryptors : IHandshakeDecryptorFactory
         {
             sides.Add("application");
         }
-        note = $"key log matched: decrypted with the {string.Join(", ", sides)} traffic secrets";
+        note = $"key log matched{Origin(clientHello.Random)}: decrypted with the {string.Join(", ", sides)} traffic secrets";
         return new Adapter(decryptor, clientSide, refresh);
     }
 

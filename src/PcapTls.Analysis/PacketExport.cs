@@ -1,4 +1,5 @@
 using PcapTls.Capture;
+using PcapTls.Capture.Inputs;
 
 namespace PcapTls.Analysis;
 
@@ -10,9 +11,13 @@ namespace PcapTls.Analysis;
 public static class PacketExport
 {
     public static long Write(string capturePath, string outputPath, IReadOnlyList<HandshakeReport> handshakes)
+        => Write(CaptureFileReader.Open(capturePath), outputPath, handshakes);
+
+    /// <summary>The same from an input read once more (a file or merged files; not a pipe).</summary>
+    public static long Write(ICaptureInput input, string outputPath, IReadOnlyList<HandshakeReport> handshakes)
     {
         var wanted = handshakes.Select(h => new Selection(h.Client, h.Server, Math.Min(h.StartPacket, h.Ladder.Count > 0 ? h.Ladder[0].Packet : h.StartPacket), h.LastPacket)).ToList();
-        var reader = CaptureFileReader.Open(capturePath);
+        var reader = input;
         var filter = new Filter(wanted);
         reader.Read(filter);
         using var writer = new PcapFileWriter(outputPath, filter.LinkType ?? LinkType.Ethernet, nanosecond: true);

@@ -1,5 +1,5 @@
 using System.Buffers.Binary;
-using System.IO.Compression;
+using PcapTls.Capture.Inputs;
 
 namespace PcapTls.Capture;
 
@@ -10,7 +10,7 @@ namespace PcapTls.Capture;
 /// Bad data never throws out of <see cref="Read"/>: it becomes a <see cref="CaptureAnomaly"/> and reading
 /// goes on, or stops cleanly where the format gives no way to find the next record.
 /// </summary>
-public sealed class CaptureFileReader
+public sealed class CaptureFileReader : ICaptureInput
 {
     /// <summary>Bytes asked of the file per read: large enough that reads are few, small enough that the frames are
     /// still in the CPU's cache when they are parsed (on the 2-core bench machine 256 KiB reads ran at ~3 GB/s from
@@ -41,11 +41,14 @@ public sealed class CaptureFileReader
     private long _embeddedKeyLogBytes;
     private long _bytesRead;
 
-    private CaptureFileReader(string path, CaptureFormat format, bool isGzip, long totalBytes)
+    private readonly CaptureSource _source;
+
+    private CaptureFileReader(CaptureSource source, CaptureFormat format, CaptureCompression compression, long totalBytes)
     {
-        Path = path;
+        _source = source;
+        Path = source.Name;
         Format = format;
-        IsGzip = isGzip;
+        Compression = compression;
         TotalBytes = totalBytes;
     }
 
@@ -53,7 +56,13 @@ public sealed class CaptureFileReader
 
     public CaptureFormat Format { get; }
 
-    public bool IsGzip { get; }
+    public bool IsGzip => Compression == CaptureCompression.Gzip;
+
+    /// <summary>How the bytes are compressed (told by their first bytes, not the file name).</summary>
+    public CaptureCompression Compression { get; }
+
+    /// <summary>Whether <see cref="Read"/> can be called more than once (a file: yes; standard input: no).</summary>
+    public bool CanReadAgain => _source.CanReadAgain;
 
     /// <summary>Link types declared by the file: from the pcap header, or from the pcapng interface blocks
     /// (those near the start are known after Open; the rest are added while reading).</summary>
@@ -73,7 +82,23 @@ public sealed class CaptureFileReader
     /// all of them after Read. Parse it as a key log file.</summary>
     public IReadOnlyList<string> EmbeddedTlsKeyLogs => _embeddedKeyLogs;
 
-    /// <summary>Size of the file on disk (compressed size for gzip), for a progress bar.</summary>
+    /// <summary><see cref="EmbeddedTlsKeyLogs"/> named by where they were found ("cap.pcapng, Decryption Secrets Block 1").</summary>
+    public IReadOnlyList<(string Source, string Text)> EmbeddedKeyLogs =>
+        [.. _embeddedKeyLogs.Select((text, i) => ($"{System.IO.Path.GetFileName(Path)}, {DecryptionSecretsBlockName} {i + 1}", text))];
+
+    /// <summary>How a key log found in a capture is named in the report.</summary>
+    public const string DecryptionSecretsBlockName = "Decryption Secrets Block";
+
+    /// <summary>"pcap", "pcap-ns" or "pcapng", with the compression's suffix ("pcapng.zst").</summary>
+    public string FormatName => Format switch
+    {
+        CaptureFormat.Pcap => "pcap",
+        CaptureFormat.PcapNanosecond => "pcap-ns",
+        CaptureFormat.PcapNg => "pcapng",
+        var f => f.ToString(),
+    } + Inputs.Compression.Suffix(Compression);
+
+    /// <summary>Size of the file on disk (compressed size when compressed), for a progress bar; -1 for a pipe.</summary>
     public long TotalBytes { get; }
 
     /// <summary>Bytes of the file consumed so far; safe to read from another thread while Read runs.</summary>
@@ -101,61 +126,57 @@ public sealed class CaptureFileReader
         {
             throw new CaptureFormatException($"{path}: is a directory, not a capture file");
         }
+        return Open(CaptureSource.File(path));
+    }
 
+    /// <summary>Identifies the source's format (and compression) from its first bytes. A one-pass source (a pipe)
+    /// keeps the bytes read here for the one <see cref="Read"/>.</summary>
+    public static CaptureFileReader Open(CaptureSource source)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        var path = source.Name;
         try
         {
-            using var file = OpenFile(path);
-            var total = file.Length;
-            if (total == 0)
+            var raw = source.OpenForProbe();
+            try
             {
-                throw new CaptureFormatException($"{path}: the file is empty");
-            }
-
-            var isGzip = StartsWithGzipMagic(file);
-            file.Position = 0;
-            using var content = isGzip ? new GZipStream(file, CompressionMode.Decompress, leaveOpen: true) : (Stream)file;
-            var probe = new byte[HeaderProbeLength];
-            var n = ReadAtLeast(content, probe);
-            var head = probe.AsSpan(0, n);
-            var what = isGzip ? "the decompressed gzip content" : "the file";
-            if (n == 0)
-            {
-                throw new CaptureFormatException($"{path}: {what} is empty");
-            }
-            if (n < 4)
-            {
-                throw new CaptureFormatException($"{path}: {what} is too short to be a capture ({n} bytes)");
-            }
-
-            var magic = BinaryPrimitives.ReadUInt32LittleEndian(head);
-            CaptureFileReader reader;
-            switch (magic)
-            {
-                case PcapMagic.Micro or PcapMagic.MicroSwapped or PcapMagic.Nano or PcapMagic.NanoSwapped:
-                    if (n < PcapFileHeaderLength)
+                var total = source.Length;
+                if (total == 0)
+                {
+                    throw new CaptureFormatException($"{path}: the file is empty");
+                }
+                var magic = new byte[Inputs.Compression.MagicLength];
+                var m = raw.ReadAtLeast(magic, magic.Length, throwOnEndOfStream: false);
+                var compression = Inputs.Compression.Detect(magic.AsSpan(0, m));
+                CaptureSource.Rewind(raw);
+                if (m == 0)
+                {
+                    throw new CaptureFormatException(source.CanReadAgain ? $"{path}: the file is empty" : $"{path}: the stream is empty (no capture arrived)");
+                }
+                var content = Inputs.Compression.Decompress(raw, compression);
+                try
+                {
+                    var probe = new byte[HeaderProbeLength];
+                    var n = ReadAtLeast(content, probe);
+                    var reader = Identify(source, compression, total, probe.AsSpan(0, n));
+                    CaptureSource.Rewind(raw);
+                    return reader;
+                }
+                finally
+                {
+                    if (!ReferenceEquals(content, raw))
                     {
-                        throw new CaptureFormatException($"{path}: truncated pcap file header ({n} of {PcapFileHeaderLength} bytes)");
+                        content.Dispose();
                     }
-                    var nano = magic is PcapMagic.Nano or PcapMagic.NanoSwapped;
-                    reader = new CaptureFileReader(path, nano ? CaptureFormat.PcapNanosecond : CaptureFormat.Pcap, isGzip, total);
-                    var header = PcapHeader.Parse(head);
-                    reader._linkTypes.Add(header.LinkType);
-                    reader.SnapLength = header.SnapLength is > 0 and <= int.MaxValue ? (int)header.SnapLength : null;
-                    break;
-                case PcapNgBlockType.SectionHeader:
-                    reader = new CaptureFileReader(path, CaptureFormat.PcapNg, isGzip, total);
-                    if (!reader.ProbePcapNg(head))
-                    {
-                        throw new CaptureFormatException($"{path}: truncated or corrupt pcapng section header");
-                    }
-                    break;
-                default:
-                    var known = DescribeOtherFormat(head);
-                    throw new CaptureFormatException(isGzip
-                        ? $"{path}: gzip-compressed, but the content is not a pcap or pcapng capture ({known ?? "starts with " + Convert.ToHexString(head[..4])})"
-                        : $"{path}: not a pcap or pcapng capture file ({known ?? "starts with " + Convert.ToHexString(head[..4])})");
+                }
             }
-            return reader;
+            finally
+            {
+                if (source.CanReadAgain)
+                {
+                    raw.Dispose();
+                }
+            }
         }
         catch (FileNotFoundException ex)
         {
@@ -169,14 +190,63 @@ public sealed class CaptureFileReader
         {
             throw new CaptureFormatException($"{path}: permission denied", ex);
         }
-        catch (InvalidDataException ex)
+        catch (CaptureFormatException ex) when (!ex.Message.StartsWith(path + ":", StringComparison.Ordinal))
         {
-            throw new CaptureFormatException($"{path}: not a valid gzip file ({ex.Message})", ex);
+            throw new CaptureFormatException($"{path}: {ex.Message}", ex);
+        }
+        catch (Exception ex) when (ex is not CaptureFormatException && Inputs.Compression.IsCorruptData(ex))
+        {
+            throw new CaptureFormatException($"{path}: not a valid compressed file ({ex.Message})", ex);
         }
         catch (IOException ex)
         {
             throw new CaptureFormatException($"{path}: cannot be read ({ex.Message})", ex);
         }
+    }
+
+    private static CaptureFileReader Identify(CaptureSource source, CaptureCompression compression, long total, ReadOnlySpan<byte> head)
+    {
+        var path = source.Name;
+        var n = head.Length;
+        var what = compression == CaptureCompression.None ? "the file" : $"the decompressed {Inputs.Compression.Suffix(compression)[1..]} content";
+        if (n == 0)
+        {
+            throw new CaptureFormatException($"{path}: {what} is empty");
+        }
+        if (n < 4)
+        {
+            throw new CaptureFormatException($"{path}: {what} is too short to be a capture ({n} bytes)");
+        }
+
+        var magic = BinaryPrimitives.ReadUInt32LittleEndian(head);
+        CaptureFileReader reader;
+        switch (magic)
+        {
+            case PcapMagic.Micro or PcapMagic.MicroSwapped or PcapMagic.Nano or PcapMagic.NanoSwapped:
+                if (n < PcapFileHeaderLength)
+                {
+                    throw new CaptureFormatException($"{path}: truncated pcap file header ({n} of {PcapFileHeaderLength} bytes)");
+                }
+                var nano = magic is PcapMagic.Nano or PcapMagic.NanoSwapped;
+                reader = new CaptureFileReader(source, nano ? CaptureFormat.PcapNanosecond : CaptureFormat.Pcap, compression, total);
+                var header = PcapHeader.Parse(head);
+                reader._linkTypes.Add(header.LinkType);
+                reader.SnapLength = header.SnapLength is > 0 and <= int.MaxValue ? (int)header.SnapLength : null;
+                break;
+            case PcapNgBlockType.SectionHeader:
+                reader = new CaptureFileReader(source, CaptureFormat.PcapNg, compression, total);
+                if (!reader.ProbePcapNg(head))
+                {
+                    throw new CaptureFormatException($"{path}: truncated or corrupt pcapng section header");
+                }
+                break;
+            default:
+                var known = DescribeOtherFormat(head);
+                throw new CaptureFormatException(compression != CaptureCompression.None
+                    ? $"{path}: {Inputs.Compression.Suffix(compression)[1..]}-compressed, but the content is not a pcap or pcapng capture ({known ?? "starts with " + Convert.ToHexString(head[..4])})"
+                    : $"{path}: not a pcap or pcapng capture file ({known ?? "starts with " + Convert.ToHexString(head[..4])})");
+        }
+        return reader;
     }
 
     /// <summary>Streams every frame, from the start of the file, to the handler. Can be called again.
@@ -192,9 +262,9 @@ public sealed class CaptureFileReader
         LastTimestampNanos = null;
         Volatile.Write(ref _bytesRead, 0);
 
-        using var file = OpenFile(Path);
-        using var content = IsGzip ? new GZipStream(file, CompressionMode.Decompress, leaveOpen: true) : (Stream)file;
-        var source = new ChunkedSource(content, file, this, ct);
+        using var raw = new CountingStream(_source.OpenForRead());
+        using var content = Inputs.Compression.Decompress(raw, Compression);
+        var source = new ChunkedSource(content, raw, this, ct);
         var sink = new AnomalyReporter(anomalies);
         try
         {
@@ -207,12 +277,13 @@ public sealed class CaptureFileReader
                 ReadPcap(source, handler, sink);
             }
         }
-        catch (InvalidDataException ex)
+        catch (Exception ex) when (Compression != CaptureCompression.None && Inputs.Compression.IsCorruptData(ex))
         {
-            // GZipStream's way of saying the compressed stream is corrupt or cut short.
-            sink.Report(PacketCount + 1, CaptureAnomalyKind.CompressedDataCorrupt, $"gzip data corrupt after {PacketCount} frames: {ex.Message}");
+            // Each decompressor's way of saying the compressed stream is corrupt or cut short.
+            var name = Inputs.Compression.Suffix(Compression)[1..] switch { "gz" => "gzip", var x => x };
+            sink.Report(PacketCount + 1, CaptureAnomalyKind.CompressedDataCorrupt, $"{name} data corrupt after {PacketCount} frames: {ex.Message}");
         }
-        Volatile.Write(ref _bytesRead, TotalBytes);
+        Volatile.Write(ref _bytesRead, TotalBytes >= 0 ? TotalBytes : raw.BytesRead);
         if ((SnapLength is null || SnapLengthInferred) && _largestTruncatedFrame > 0)
         {
             SnapLength = _largestTruncatedFrame;
@@ -249,16 +320,6 @@ public sealed class CaptureFileReader
             return "it is a 'modified' libpcap capture (old Red Hat tcpdump): convert it with 'editcap -F pcap' first";
         }
         return null;
-    }
-
-    private static FileStream OpenFile(string path) =>
-        // bufferSize 0: the reader does its own large reads; a FileStream buffer would only add a copy.
-        new(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0, FileOptions.SequentialScan);
-
-    private static bool StartsWithGzipMagic(FileStream file)
-    {
-        Span<byte> two = stackalloc byte[2];
-        return file.ReadAtLeast(two, 2, throwOnEndOfStream: false) == 2 && two[0] == 0x1f && two[1] == 0x8b;
     }
 
     private static int ReadAtLeast(Stream s, byte[] buffer) => s.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false);
@@ -891,7 +952,7 @@ public sealed class CaptureFileReader
 
     /// <summary>A window over the stream held in one large buffer. Records are parsed in place; only the
     /// unparsed tail is moved when the buffer is refilled.</summary>
-    private sealed class ChunkedSource(Stream stream, FileStream file, CaptureFileReader owner, CancellationToken ct)
+    private sealed class ChunkedSource(Stream stream, CountingStream raw, CaptureFileReader owner, CancellationToken ct)
     {
         private byte[] _buffer = new byte[ReadBufferSize];
         private int _start;
@@ -942,7 +1003,7 @@ public sealed class CaptureFileReader
                 }
                 _end += n;
             }
-            Volatile.Write(ref owner._bytesRead, file.Position);
+            Volatile.Write(ref owner._bytesRead, raw.BytesRead);
             return _end - _start >= needed;
         }
     }

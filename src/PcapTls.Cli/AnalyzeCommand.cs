@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using PcapTls.Analysis;
 using PcapTls.Capture;
+using PcapTls.Capture.Inputs;
 using PcapTls.Reporting;
 using PcapTls.Validation;
 
@@ -9,9 +10,10 @@ namespace PcapTls.Cli;
 
 internal static class AnalyzeCommand
 {
-    private static readonly Argument<FileInfo> CaptureArgument = new("capture")
+    private static readonly Argument<string[]> CaptureArgument = new("capture")
     {
-        Description = "A .pcap, .pcapng or gzip-compressed capture file (read only; never modified).",
+        Description = "A .pcap or .pcapng capture (plain or compressed: gzip, zstd, xz, bzip2, lz4), '-' for standard input, or several files, a directory or a glob (e.g. a tcpdump -C/-W ring) read as one capture, merged in time order. Read only; never modified.",
+        Arity = ArgumentArity.OneOrMore,
     };
 
     private static readonly Option<FileInfo?> OutputOption = new("--output", "-o")
@@ -45,7 +47,7 @@ internal static class AnalyzeCommand
         Description = "Analysis pipelines working side by side, connections split between them (default: 2-4 for captures of 32 MB and more on a multi-core machine, else 1).",
     };
 
-    public static Command Create(TextWriter stdout, TextWriter stderr)
+    public static Command Create(TextWriter stdout, TextWriter stderr, Func<Stream>? standardInput = null)
     {
         var command = new Command("analyze", "Find every TLS handshake in a capture, decide its outcome (completed, failed, incomplete, not-tls) and explain each failure with its packets, the chain, the causes and the fix.");
         command.Arguments.Add(CaptureArgument);
@@ -60,14 +62,13 @@ internal static class AnalyzeCommand
         command.Options.Add(ProbeOption);
         command.Options.Add(ThreadsOption);
         command.Options.Add(CommonOptions.Color);
-        command.SetAction(parse => Run(parse, stdout, stderr));
+        command.SetAction(parse => Run(parse, stdout, stderr, standardInput ?? Console.OpenStandardInput));
         return command;
     }
 
-    private static int Run(ParseResult parse, TextWriter stdout, TextWriter stderr)
+    private static int Run(ParseResult parse, TextWriter stdout, TextWriter stderr, Func<Stream> standardInput)
     {
-        var file = parse.GetValue(CaptureArgument)!;
-        InputChecks.RequireReadableFile(file.FullName, "capture");
+        var arguments = parse.GetValue(CaptureArgument)!;
         var format = CommonOptions.ParseFormat(parse);
         var only = parse.GetValue(OnlyOption) ?? "failed";
         if (only is not ("failed" or "all"))
@@ -92,10 +93,16 @@ internal static class AnalyzeCommand
         };
         Console.CancelKeyPress += onCancel;
         AnalysisReport report;
+        ICaptureInput? input = null;
         try
         {
-            using var progress = ProgressBar.ForFile(file, stderr);
-            report = CaptureAnalyzer.AnalyzeFile(file.FullName, options, progress, cancel.Token);
+            input = CaptureInputs.Open(arguments, standardInput);
+            if (parse.GetValue(WritePcapOption) is not null && !input.CanReadAgain)
+            {
+                throw new UserErrorException(ExitCode.Usage, "--write-pcap reads the capture a second time: give a file, not standard input");
+            }
+            using var progress = ProgressBar.ForInput(input, stderr);
+            report = CaptureAnalyzer.Analyze(input, options, progress, cancel.Token);
         }
         catch (CaptureFormatException e)
         {
@@ -107,18 +114,22 @@ internal static class AnalyzeCommand
         }
         catch (IOException e)
         {
-            throw new UserErrorException(ExitCode.InputError, $"{file.FullName}: {e.Message}", e);
+            throw new UserErrorException(ExitCode.InputError, $"{input?.Path ?? string.Join(", ", arguments)}: {e.Message}", e);
         }
         catch (UnauthorizedAccessException e)
         {
-            throw new UserErrorException(ExitCode.InputError, $"{file.FullName}: permission denied", e);
+            throw new UserErrorException(ExitCode.InputError, $"{input?.Path ?? string.Join(", ", arguments)}: permission denied", e);
         }
         finally
         {
             Console.CancelKeyPress -= onCancel;
         }
 
-        report = report with { Capture = report.Capture with { File = parse.GetValue(CaptureArgument)!.ToString() } };
+        report = report with { Capture = report.Capture with { File = string.Join(", ", arguments) } };
+        if (input is MergedCapture merged)
+        {
+            report = report with { Notes = [.. report.Notes, .. MergedNotes.For(merged)] };
+        }
         if (parse.GetValue(ProbeOption))
         {
             report = AnalyzeProbes.Run(report, options, stderr, CancellationToken.None);
@@ -135,7 +146,7 @@ internal static class AnalyzeCommand
         if (parse.GetValue(WritePcapOption) is { } pcapOut)
         {
             var selected = report.Handshakes.Where(h => only == "all" || h.IsFailure).ToList();
-            var written = PacketExport.Write(file.FullName, pcapOut.FullName, selected);
+            var written = PacketExport.Write(input, pcapOut.FullName, selected);
             stderr.WriteLine($"pcaptls: wrote {written} packet(s) of {selected.Count} handshake(s) to {pcapOut.FullName}");
         }
         return (int)ExitCode.Ok;

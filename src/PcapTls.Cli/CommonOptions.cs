@@ -180,6 +180,7 @@ internal static class CommonOptions
             AllowPartialChain = partial,
             TargetEndpoint = target,
             Decryptors = decryptors,
+            KeyLogFiles = [.. keylogs.Select(k => k.FullName)],
         };
     }
 }

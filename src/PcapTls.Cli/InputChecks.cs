@@ -125,8 +125,31 @@ internal sealed class ProgressBar : IProgress<double>, IDisposable
         return new ProgressBar(stderr);
     }
 
+    /// <summary>A bar for a file or files of known size; bytes read so far for a pipe (its size is unknown).</summary>
+    public static ProgressBar? ForInput(PcapTls.Capture.Inputs.ICaptureInput input, TextWriter stderr)
+    {
+        if (!ReferenceEquals(stderr, Console.Error) || Console.IsErrorRedirected || (input.TotalBytes >= 0 && input.TotalBytes < MinimumFileSize))
+        {
+            return null;
+        }
+        return new ProgressBar(stderr) { bytesOnly = input.TotalBytes < 0 };
+    }
+
+    private bool bytesOnly;
+
     public void Report(double value)
     {
+        if (bytesOnly)
+        {
+            // The analyzer reports the bytes read when the size is unknown.
+            var megabytes = (long)(value / (1 << 20));
+            if (megabytes != lastPercent)
+            {
+                lastPercent = (int)Math.Min(megabytes, int.MaxValue);
+                output.Write($"\r{megabytes} MiB read");
+            }
+            return;
+        }
         var percent = (int)Math.Clamp(value * 100, 0, 100);
         if (percent == lastPercent)
         {

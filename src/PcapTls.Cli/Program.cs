@@ -7,10 +7,13 @@ public static class Program
     public static int Main(string[] args) => Run(args, Console.Out, Console.Error);
 
     /// <summary>Runs the CLI with explicit writers, so tests can call it in-process.</summary>
-    public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr) => Run(args, stdout, stderr, null);
+
+    /// <summary>As <see cref="Run(string[], TextWriter, TextWriter)"/>, with standard input given (tests pipe a capture).</summary>
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr, Func<Stream>? standardInput)
     {
         var root = new RootCommand("PcapTls: explains why TLS handshakes in a packet capture failed (PKIX path, host name, incomplete chain, ...), with the packets as evidence.");
-        root.Subcommands.Add(AnalyzeCommand.Create(stdout, stderr));
+        root.Subcommands.Add(AnalyzeCommand.Create(stdout, stderr, standardInput));
         root.Subcommands.Add(LiveCommand.Create(stdout, stderr));
         root.Subcommands.Add(InterfacesCommand.Create(stdout));
         root.Subcommands.Add(ProbeCommand.Create(stdout, stderr));

@@ -55,6 +55,8 @@ public sealed class KeyLog
 
     private readonly Dictionary<string, Dictionary<KeyLogLabel, byte[]>> _byClientRandom = new(StringComparer.Ordinal);
     private readonly List<KeyLogProblem> _problems = [];
+    private readonly Dictionary<string, string> _sourceByClientRandom = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _sources = new(StringComparer.Ordinal);
     private int _suppressedProblems;
     private string _lastSuppressedFile = "";
 
@@ -106,6 +108,28 @@ public sealed class KeyLog
         log.FinishProblems();
         return log;
     }
+
+    /// <summary>Key log files and key log texts found elsewhere (pcapng Decryption Secrets Blocks: Name says where),
+    /// merged into one; for a client random given twice the first source's secrets are kept.</summary>
+    public static KeyLog Load(IReadOnlyList<string> paths, IReadOnlyList<(string Name, string Text)> texts)
+    {
+        ArgumentNullException.ThrowIfNull(paths);
+        ArgumentNullException.ThrowIfNull(texts);
+        var log = paths.Count > 0 ? Load([.. paths]) : new KeyLog();
+        foreach (var (name, text) in texts)
+        {
+            log.ParseInto(new StringReader(text), name);
+        }
+        log.FinishProblems();
+        return log;
+    }
+
+    /// <summary>Where the secrets of a client random came from (the file or block that gave them first).</summary>
+    public bool TryGetSource(ReadOnlySpan<byte> clientRandom, out string source) =>
+        _sourceByClientRandom.TryGetValue(Convert.ToHexStringLower(clientRandom), out source!);
+
+    /// <summary>Files and blocks that gave at least one client random.</summary>
+    public int SourceCount => _sources.Count;
 
     /// <summary>Parses one key log; <paramref name="name"/> is what problems are reported under.</summary>
     public static KeyLog Parse(TextReader reader, string name) => Parse(reader, name, MaxClientRandoms);
@@ -255,6 +279,8 @@ public sealed class KeyLog
             }
             entry = [];
             _byClientRandom.Add(key, entry);
+            _sourceByClientRandom.Add(key, name);
+            _sources.Add(name);
         }
         if (entry.TryGetValue(label, out var existing))
         {
