@@ -128,7 +128,7 @@ public sealed class KeyLog
     public bool TryGetSource(ReadOnlySpan<byte> clientRandom, out string source) =>
         _sourceByClientRandom.TryGetValue(Convert.ToHexStringLower(clientRandom), out source!);
 
-    /// <summary>Files and blocks that gave at least one client random.</summary>
+    /// <summary>Files and blocks read into this key log.</summary>
     public int SourceCount => _sources.Count;
 
     /// <summary>Parses one key log; <paramref name="name"/> is what problems are reported under.</summary>
@@ -209,6 +209,7 @@ public sealed class KeyLog
 
     private void ParseInto(TextReader reader, string name)
     {
+        _sources.Add(name);
         var lineNumber = 0;
         while (reader.ReadLine() is { } line)
         {
@@ -280,7 +281,6 @@ public sealed class KeyLog
             entry = [];
             _byClientRandom.Add(key, entry);
             _sourceByClientRandom.Add(key, name);
-            _sources.Add(name);
         }
         if (entry.TryGetValue(label, out var existing))
         {
