@@ -208,7 +208,7 @@ public sealed class CaptureFileReader : ICaptureInput
     {
         var path = source.Name;
         var n = head.Length;
-        var what = compression == CaptureCompression.None ? "the file" : $"the decompressed {Inputs.Compression.Suffix(compression)[1..]} content";
+        var what = compression == CaptureCompression.None ? "the file" : $"the decompressed {Inputs.Compression.Name(compression)} content";
         if (n == 0)
         {
             throw new CaptureFormatException($"{path}: {what} is empty");
@@ -243,7 +243,7 @@ public sealed class CaptureFileReader : ICaptureInput
             default:
                 var known = DescribeOtherFormat(head);
                 throw new CaptureFormatException(compression != CaptureCompression.None
-                    ? $"{path}: {Inputs.Compression.Suffix(compression)[1..]}-compressed, but the content is not a pcap or pcapng capture ({known ?? "starts with " + Convert.ToHexString(head[..4])})"
+                    ? $"{path}: {Inputs.Compression.Name(compression)}-compressed, but the content is not a pcap or pcapng capture ({known ?? "starts with " + Convert.ToHexString(head[..4])})"
                     : $"{path}: not a pcap or pcapng capture file ({known ?? "starts with " + Convert.ToHexString(head[..4])})");
         }
         return reader;
@@ -280,7 +280,7 @@ public sealed class CaptureFileReader : ICaptureInput
         catch (Exception ex) when (Compression != CaptureCompression.None && Inputs.Compression.IsCorruptData(ex))
         {
             // Each decompressor's way of saying the compressed stream is corrupt or cut short.
-            var name = Inputs.Compression.Suffix(Compression)[1..] switch { "gz" => "gzip", var x => x };
+            var name = Inputs.Compression.Name(Compression);
             sink.Report(PacketCount + 1, CaptureAnomalyKind.CompressedDataCorrupt, $"{name} data corrupt after {PacketCount} frames: {ex.Message}");
         }
         Volatile.Write(ref _bytesRead, TotalBytes >= 0 ? TotalBytes : raw.BytesRead);

@@ -21,10 +21,15 @@ internal static class CaptureInputs
         {
             throw new UserErrorException(ExitCode.Usage, "'-' (standard input) cannot be combined with other captures");
         }
+        // An unknown option reaches here as a capture name (the argument takes one or more).
+        if (arguments.FirstOrDefault(a => a.StartsWith('-') && !File.Exists(a)) is { } option)
+        {
+            throw new UserErrorException(ExitCode.Usage, $"unknown option '{option}'");
+        }
         var files = arguments.SelectMany(Expand).Distinct(StringComparer.Ordinal).ToList();
         if (files.Count > MergedCapture.MaxFiles)
         {
-            throw new UserErrorException(ExitCode.Usage, $"{files.Count} capture files given; at most {MergedCapture.MaxFiles} are read as one capture");
+            throw new UserErrorException(ExitCode.InputError, $"{files.Count} capture files given; at most {MergedCapture.MaxFiles} are read as one capture");
         }
         foreach (var f in files)
         {

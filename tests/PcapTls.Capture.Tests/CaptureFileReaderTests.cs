@@ -181,7 +181,7 @@ public sealed class CaptureFileReaderTests
             AssertOpenFails(Temp([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0]), "decompressed gzip content is empty");
             AssertOpenFails(Temp([0x1f, 0x8b, 0x08, 0x00, 0x01]), "gzip");
             AssertOpenFails(Temp([0xD4, 0xC3]), "too short");
-            AssertOpenFails(Temp([0x28, 0xB5, 0x2F, 0xFD, 0, 0, 0, 0]), "decompress it first");  // zstd frame magic
+            AssertOpenFails(Temp([0x28, 0xB5, 0x2F, 0xFD, 0, 0, 0, 0]), "not a valid compressed file");  // zstd frame magic, then garbage: zstd is decompressed now
             AssertOpenFails(Temp([0x50, 0x4B, 0x03, 0x04, 0, 0, 0, 0]), "zip/7z archive");       // zip local file header
             AssertOpenFails(Temp(Gzip([0x50, 0x4B, 0x03, 0x04, 0, 0])), "gzip-compressed, but the content is not a pcap or pcapng capture (it is a zip/7z archive");
             AssertOpenFails(Temp([0x0A, 0x0D, 0x0D, 0x0A, 28, 0, 0, 0, 0x11, 0x22, 0x33, 0x44, .. new byte[16]]), "pcapng section header");

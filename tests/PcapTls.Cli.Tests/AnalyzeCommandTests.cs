@@ -90,12 +90,23 @@ public sealed class AnalyzeCommandTests
     }
 
     [TestMethod]
-    public void ADirectoryIsAnInputError()
+    public void ADirectoryWithoutCapturesIsAnInputError()
     {
-        var (code, _, err) = Run("analyze", Path.GetTempPath());
-        Assert.AreEqual((int)ExitCode.InputError, code, err);
-        AssertOneLineError(err);
-        StringAssert.Contains(err, "directory");
+        // A directory is read as a set of captures (its files merged); one that holds none is one line.
+        var dir = Path.Combine(Path.GetTempPath(), $"pcaptls-cli-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(dir);
+        File.WriteAllText(Path.Combine(dir, "notes.txt"), "not a capture");
+        try
+        {
+            var (code, _, err) = Run("analyze", dir);
+            Assert.AreEqual((int)ExitCode.InputError, code, err);
+            AssertOneLineError(err);
+            Assert.AreEqual($"pcaptls: {dir}: the directory holds no capture files", err.TrimEnd());
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
     }
 
     [TestMethod]

@@ -78,6 +78,17 @@ public static class Compression
         _ => "",
     };
 
+    /// <summary>The compression's usual name ("gzip", "zstd", ...).</summary>
+    public static string Name(CaptureCompression kind) => kind switch
+    {
+        CaptureCompression.Gzip => "gzip",
+        CaptureCompression.Zstd => "zstd",
+        CaptureCompression.Xz => "xz",
+        CaptureCompression.Bzip2 => "bzip2",
+        CaptureCompression.Lz4 => "lz4",
+        _ => "none",
+    };
+
     /// <summary>Whether an exception thrown while reading a decompressor means the compressed data is corrupt or
     /// cut short (each library has its own way of saying so).</summary>
     public static bool IsCorruptData(Exception e) => e is InvalidDataException or ZstdException
