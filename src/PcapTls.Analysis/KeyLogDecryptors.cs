@@ -32,7 +32,13 @@ public sealed class KeyLogDecryptors : IHandshakeDecryptorFactory
             note = keyLog.Count > 0 ? "the key log has no secrets for this connection's client random" : null;
             return null;
         }
-        return Create(secrets, serverHello, clientSide, refresh: null, out note);
+        var created = Create(secrets, serverHello, clientSide, refresh: null, out note);
+        var origin = Origin(clientHello.Random);
+        if (origin.Length > 0 && note is not null && note.StartsWith("key log matched", StringComparison.Ordinal))
+        {
+            note = "key log matched" + origin + note["key log matched".Length..];
+        }
+        return created;
     }
 
     /// <summary>This log's secrets for a client random, if any.</summary>
@@ -64,7 +70,7 @@ public sealed class KeyLogDecryptors : IHandshakeDecryptorFactory
         {
             sides.Add("application");
         }
-        note = $"key log matched{Origin(clientHello.Random)}: decrypted with the {string.Join(", ", sides)} traffic secrets";
+        note = $"key log matched: decrypted with the {string.Join(", ", sides)} traffic secrets";
         return new Adapter(decryptor, clientSide, refresh);
     }
 
