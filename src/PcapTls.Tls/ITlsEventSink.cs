@@ -46,9 +46,9 @@ public interface ITlsEventSink
 
     void OnAnomaly(int side, TlsAnomaly anomaly);
 
-    /// <summary>TLS begins on this side after a plaintext preamble of the named protocol ("SMTP", "IMAP", "POP3",
-    /// "XMPP", "IRC", "FTP", "LDAP", "PostgreSQL"); plaintextBytes is the preamble's length. Optional to handle.</summary>
-    void OnStartTls(int side, string protocol, long plaintextBytes, TlsPosition position)
+    /// <summary>TLS begins on this side after a plaintext preamble: a proxy handshake (HTTP CONNECT, SOCKS), an
+    /// upgrade (STARTTLS and its relatives), or plaintext no recogniser knew (Protocol null). Optional to handle.</summary>
+    void OnStartTls(int side, Preambles.TlsPreamble preamble, TlsPosition position)
     {
     }
 
@@ -59,4 +59,9 @@ public interface ITlsEventSink
     void OnHandshakeFragment(int side, TlsHandshakeType type, int messageLength, int index, int count, TlsPosition position)
     {
     }
+
+    /// <summary>The server side's plaintext refused the tunnel or the upgrade (refusal: its status line or reply
+    /// code, quoted); raised instead of OnNotTls for that side. Optional to handle (the default reports not TLS).</summary>
+    void OnPreambleRefused(int side, string protocol, string refusal, TlsPosition position)
+        => OnNotTls(side, refusal, position);
 }

@@ -1,3 +1,5 @@
+using PcapTls.Tls.Preambles;
+
 namespace PcapTls.Tls;
 
 /// <summary>
@@ -66,8 +68,11 @@ public sealed class TlsConnectionDecoder
     /// <summary>TLS 1.3, or one of its drafts (0x7Fxx, Facebook's 0xFBxx): records after the ServerHello are protected.</summary>
     public bool IsTls13 => NegotiatedVersion is { } v && TlsHandshakeParser.IsTls13Family(v);
 
-    /// <summary>The STARTTLS protocol recognised on a side, null when the side began with TLS.</summary>
-    public string? StartTlsProtocol(int side) => sides[CheckSide(side)].StartTlsProtocol;
+    /// <summary>The preamble protocol recognised on a side, null when the side began with TLS or nobody knew it.</summary>
+    public string? StartTlsProtocol(int side) => sides[CheckSide(side)].Recogniser?.Protocol;
+
+    /// <summary>The plaintext before the side's first TLS record, once TLS started after one; null otherwise.</summary>
+    public TlsPreamble? Preamble(int side) => sides[CheckSide(side)].Preamble;
 
     /// <summary>True once the side stopped for good (not TLS, a limit hit, or its end of stream).</summary>
     public bool IsStopped(int side) => sides[CheckSide(side)].Mode is Mode.Stopped or Mode.Ended;
@@ -124,19 +129,26 @@ public sealed class TlsConnectionDecoder
         switch (s.Mode)
         {
             case Mode.Detecting when s.Pending.Count > 0:
-                var start = StartTlsDetector.Classify(s.Pending.Span, final: true, out _);
-                if (start is StartTlsDetector.StreamStart.Tls or StartTlsDetector.StreamStart.Sslv2)
+                var start = PreambleRecognisers.Classify(s.Pending.Span, final: true, PeerProtocol(side), out _, out _);
+                if (start is PreambleRecognisers.StreamStart.Tls or PreambleRecognisers.StreamStart.Sslv2)
                 {
                     Anomaly(side, TlsAnomalyKind.TruncatedAtEnd, position, $"stream ends inside the first record ({s.Pending.Count} bytes)");
                 }
                 else
                 {
-                    sink.OnNotTls(side, StartTlsDetector.Preview(s.Pending.Span), position);
+                    sink.OnNotTls(side, PreambleRecognisers.Preview(s.Pending.Span), position);
                 }
                 break;
             case Mode.Preamble:
-                // The plaintext protocol never switched to TLS (e.g. the server refused STARTTLS).
-                sink.OnNotTls(side, StartTlsDetector.Preview(s.Pending.Span), position);
+                // The plaintext protocol never switched to TLS: the server refused, or nobody asked.
+                EndPreamble(side, s, position);
+                // The client's plaintext stays until the server's end, which may quote the request it refuses.
+                if (s.Role == PreambleRole.Client && sides[1 - side].Mode == Mode.Preamble)
+                {
+                    s.Mode = Mode.Ended;
+                    return;
+                }
+                sides[1 - side].Pending.Release();
                 break;
             case Mode.Records:
                 if (s.Pending.Count > 0)
@@ -159,26 +171,28 @@ public sealed class TlsConnectionDecoder
 
     private int FeedDetecting(int side, Side s, ReadOnlySpan<byte> data, TlsPosition position)
     {
-        var take = Math.Min(data.Length, StartTlsDetector.ClassifyWindow - s.Pending.Count);
+        var take = Math.Min(data.Length, PreambleRecognisers.ClassifyWindow - s.Pending.Count);
         s.Pending.Append(data[..take]);
+        s.FirstPlaintext ??= position;
+        s.LastPlaintext = position;
         // A full window must decide, or a stream of undecidable bytes would never be consumed.
-        var start = StartTlsDetector.Classify(s.Pending.Span, final: s.Pending.Count >= StartTlsDetector.ClassifyWindow, out var protocol);
+        var start = PreambleRecognisers.Classify(s.Pending.Span, final: s.Pending.Count >= PreambleRecognisers.ClassifyWindow, PeerProtocol(side),
+            out var recogniser, out var role);
         switch (start)
         {
-            case StartTlsDetector.StreamStart.Tls:
-            case StartTlsDetector.StreamStart.Sslv2:
+            case PreambleRecognisers.StreamStart.Tls:
+            case PreambleRecognisers.StreamStart.Sslv2:
                 // The bytes held are the start of the first record; the record loop tops them up.
                 s.Mode = Mode.Records;
                 return take;
-            case StartTlsDetector.StreamStart.StartTlsCandidate:
+            case PreambleRecognisers.StreamStart.Recognised:
+            case PreambleRecognisers.StreamStart.Unrecognised:
+                // Unrecognised plaintext is still scanned for a ClientHello, over a shorter stretch.
                 s.Mode = Mode.Preamble;
-                s.StartTlsProtocol = protocol;
+                s.Recogniser = recogniser;
+                s.Role = role;
                 s.PreambleScanFrom = 0;
                 return take;
-            case StartTlsDetector.StreamStart.NotTls:
-                sink.OnNotTls(side, StartTlsDetector.Preview(s.Pending.Span), position);
-                Stop(s, Mode.Stopped);
-                return data.Length;
             default:
                 return take;
         }
@@ -186,13 +200,16 @@ public sealed class TlsConnectionDecoder
 
     private int FeedPreamble(int side, Side s, ReadOnlySpan<byte> data, TlsPosition position)
     {
-        var room = limits.MaxPlaintextPreamble + StartTlsDetector.TlsStartProbeLength - s.Pending.Count;
+        var room = PreambleLimit(s) + PreambleRecognisers.TlsStartProbeLength - s.Pending.Count;
         var take = Math.Min(data.Length, Math.Max(room, 0));
         s.Pending.Append(data[..take]);
+        s.LastPlaintext = position;
         var held = s.Pending.Span;
+        // After unknown plaintext only a ClientHello counts, or the server's answer once the peer sent one.
+        var serverHello = s.Recogniser is not null || ClientSide == 1 - side;
         for (var i = s.PreambleScanFrom; i < held.Length; i++)
         {
-            var probe = StartTlsDetector.ProbeTlsStart(held[i..], limits.MaxRecordLength);
+            var probe = PreambleRecognisers.ProbeTlsStart(held[i..], limits.MaxRecordLength, serverHello);
             if (probe == TlsParseResult.Incomplete)
             {
                 s.PreambleScanFrom = i;
@@ -201,7 +218,9 @@ public sealed class TlsConnectionDecoder
             if (probe == TlsParseResult.Complete)
             {
                 // held[0] sits at stream offset StreamOffset + take - held.Length (a gap may have dropped earlier text).
-                sink.OnStartTls(side, s.StartTlsProtocol ?? "unknown", s.StreamOffset + take - held.Length + i, position);
+                var target = s.Role == PreambleRole.Client ? s.Recogniser?.FindTarget(held[..i]) : null;
+                s.Preamble = new TlsPreamble(target?.Variant ?? s.Recogniser?.Protocol, s.StreamOffset + take - held.Length + i, target);
+                sink.OnStartTls(side, s.Preamble, position);
                 s.Pending.Consume(i);
                 s.Mode = Mode.Records;
                 return take;
@@ -213,15 +232,40 @@ public sealed class TlsConnectionDecoder
 
     private int CheckPreambleLimit(int side, Side s, int offered, int taken, TlsPosition position)
     {
-        if (s.Pending.Count <= limits.MaxPlaintextPreamble)
+        if (s.Pending.Count <= PreambleLimit(s))
         {
             return taken;
         }
-        Anomaly(side, TlsAnomalyKind.PreambleTooLong, position,
-            $"{s.StartTlsProtocol} plaintext went on for more than {limits.MaxPlaintextPreamble} bytes without switching to TLS");
-        sink.OnNotTls(side, StartTlsDetector.Preview(s.Pending.Span), position);
+        if (s.Recogniser is not null)
+        {
+            Anomaly(side, TlsAnomalyKind.PreambleTooLong, position,
+                $"{s.Recogniser.Protocol} plaintext went on for more than {limits.MaxPlaintextPreamble} bytes without switching to TLS");
+        }
+        EndPreamble(side, s, position);
         Stop(s, Mode.Stopped);
         return offered;
+    }
+
+    private int PreambleLimit(Side s)
+        => s.Recogniser is null ? Math.Min(PreambleRecognisers.UnrecognisedScanLimit, limits.MaxPlaintextPreamble) : limits.MaxPlaintextPreamble;
+
+    private string? PeerProtocol(int side) => sides[1 - side].Recogniser?.Protocol;
+
+    /// <summary>A side's plaintext that never switched to TLS: the server's refusal when it shows one, else not TLS.</summary>
+    private void EndPreamble(int side, Side s, TlsPosition position)
+    {
+        if (s.Recogniser is { } r && s.Role == PreambleRole.Server)
+        {
+            var peer = sides[1 - side];
+            var client = peer.Recogniser == r && peer.Preamble is null ? peer.Pending.Span : default;
+            if (r.FindRefusal(s.Pending.Span, client) is { } refusal)
+            {
+                sink.OnPreambleRefused(side, r.Protocol, refusal, s.LastPlaintext ?? position);
+                return;
+            }
+        }
+        // Plaintext nobody knows is quoted where it began (it was decided there before ClientHellos were looked for in it).
+        sink.OnNotTls(side, PreambleRecognisers.Preview(s.Pending.Span), s.Recogniser is null ? s.FirstPlaintext ?? position : position);
     }
 
     // ---- records ----
@@ -781,7 +825,13 @@ public sealed class TlsConnectionDecoder
         public bool SawEncryptedFinished;
         public bool DecryptionFailed;
         public int Sslv2Records;
-        public string? StartTlsProtocol;
+        public IPreambleRecogniser? Recogniser;
+        public PreambleRole Role;
+        public TlsPreamble? Preamble;
         public int PreambleScanFrom;
+
+        /// <summary>The position of the last plaintext fed (a refusal is quoted at the packet that carried it).</summary>
+        public TlsPosition? LastPlaintext;
+        public TlsPosition? FirstPlaintext;
     }
 }

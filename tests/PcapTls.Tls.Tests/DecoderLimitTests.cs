@@ -213,6 +213,8 @@ public sealed class DecoderLimitTests
         {
             d.Feed(0, new[] { b }, P);
         }
+        Assert.IsNull(d.StartTlsProtocol(0), "decided as plaintext nobody knows");
+        d.EndOfStream(0, P);
         Assert.AreEqual(1, sink.NotTls.Count);
     }
 }

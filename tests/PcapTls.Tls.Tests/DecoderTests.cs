@@ -1,5 +1,6 @@
 using System.Text;
 using PcapTls.Tls;
+using PcapTls.Tls.Preambles;
 
 namespace PcapTls.Tls.Tests;
 
@@ -338,17 +339,54 @@ public sealed class DecoderTests
     }
 
     [TestMethod]
-    public void PlainHttpIsNotTls()
+    public void ClientHelloAfterUnrecognisedPlaintextIsFoundAndMarked()
+    {
+        var (sink, d) = NewDecoder();
+        var text = Encoding.ASCII.GetBytes("GET / HTTP/1.1\r\nHost: example.com\r\n\r\n");
+        d.Feed(0, text, P1);
+        d.Feed(0, Hex.Record(22, SampleMessages.ClientHello13), P1);
+        d.EndOfStream(0, P1);
+        Assert.AreEqual(0, sink.NotTls.Count);
+        Assert.AreEqual(1, sink.ClientHellos.Count);
+        var preamble = sink.Preambles.Single();
+        Assert.AreEqual((0, (string?)null, (long)text.Length), (preamble.Side, preamble.Preamble.Protocol, preamble.Preamble.Length));
+        Assert.IsFalse(preamble.Preamble.Recognised);
+    }
+
+    [TestMethod]
+    public void UnrecognisedPlaintextIsNotTlsAtItsEnd()
     {
         var (sink, d) = NewDecoder();
         d.Feed(0, Encoding.ASCII.GetBytes("GET / HTTP/1.1\r\nHost: example.com\r\n\r\n"), P1);
-        d.Feed(0, Hex.Record(22, SampleMessages.ClientHello13), P1);
+        Assert.AreEqual(0, sink.NotTls.Count, "a ClientHello may still come within the scan limit");
         d.EndOfStream(0, P1);
         var (side, preview) = sink.NotTls.Single();
         Assert.AreEqual(0, side);
         Assert.AreEqual("GET / HTTP/1.1..Host: example.com....", preview);
-        Assert.AreEqual(0, sink.ClientHellos.Count);
         Assert.IsTrue(d.IsStopped(0));
+    }
+
+    [TestMethod]
+    public void UnrecognisedPlaintextIsScannedOnlyUpToItsLimit()
+    {
+        var (sink, d) = NewDecoder();
+        var text = Encoding.ASCII.GetBytes(new string('a', PreambleRecognisers.UnrecognisedScanLimit) + "\r\n");
+        d.Feed(0, text, P1);
+        Assert.AreEqual(1, sink.NotTls.Count, "decided once the limit is passed");
+        Assert.IsTrue(d.IsStopped(0));
+        d.Feed(0, Hex.Record(22, SampleMessages.ClientHello13), P1);
+        Assert.AreEqual(0, sink.ClientHellos.Count);
+        Assert.AreEqual(0, sink.Anomalies.Count, "plaintext nobody knows is not an anomaly");
+    }
+
+    [TestMethod]
+    public void AServerHelloIsNotTakenFromUnrecognisedPlaintextBeforeAClientHello()
+    {
+        var (sink, d) = NewDecoder();
+        d.Feed(1, Hex.Concat(Encoding.ASCII.GetBytes("HTTP/1.1 200 OK\r\n\r\n"), Hex.Record(22, SampleMessages.ServerHello12)), P1);
+        d.EndOfStream(1, P1);
+        Assert.AreEqual(0, sink.ServerHellos.Count);
+        Assert.AreEqual(1, sink.NotTls.Count);
     }
 
     [TestMethod]
@@ -356,6 +394,7 @@ public sealed class DecoderTests
     {
         var (sink, d) = NewDecoder();
         d.Feed(1, Encoding.ASCII.GetBytes("HTTP/1.1 400 Bad Request\r\n"), P1);
+        d.EndOfStream(1, P1);
         Assert.AreEqual("HTTP/1.1 400 Bad Request..", sink.NotTls.Single().Preview);
     }
 
@@ -374,7 +413,10 @@ public sealed class DecoderTests
     {
         var (sink, d) = NewDecoder();
         d.Feed(0, Hex.Parse("16 FE FD 00 10"), P1);   // DTLS over TCP: not TLS
+        Assert.IsNull(d.StartTlsProtocol(0));
+        d.EndOfStream(0, P1);
         Assert.AreEqual(1, sink.NotTls.Count);
+        Assert.AreEqual(0, sink.Records.Count);
     }
 
     [TestMethod]

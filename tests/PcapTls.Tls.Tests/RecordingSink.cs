@@ -1,5 +1,6 @@
 using System.Globalization;
 using PcapTls.Tls;
+using PcapTls.Tls.Preambles;
 
 namespace PcapTls.Tls.Tests;
 
@@ -16,7 +17,9 @@ internal sealed class RecordingSink : ITlsEventSink
     public List<(int Side, TlsHandshakeType Type, int Length, bool Decrypted)> Messages { get; } = [];
     public List<(int Side, TlsContentType Type, int Length)> Records { get; } = [];
     public List<(int Side, string Preview)> NotTls { get; } = [];
-    public List<(int Side, string Protocol, long Bytes)> StartTls { get; } = [];
+    public List<(int Side, TlsPreamble Preamble)> Preambles { get; } = [];
+    public List<(int Side, string Protocol, string Refusal, long Packet)> Refusals { get; } = [];
+    public List<(int Side, string? Protocol, long Bytes)> StartTls { get; } = [];
 
     /// <summary>OnHandshakeFragment events (kept out of <see cref="Lines"/>, whose expected texts predate it).</summary>
     public List<(int Side, TlsHandshakeType Type, int Length, int Index, int Count)> Fragments { get; } = [];
@@ -94,10 +97,17 @@ internal sealed class RecordingSink : ITlsEventSink
         Lines.Add($"{side} anomaly {anomaly.Kind} {anomaly.Detail}");
     }
 
-    public void OnStartTls(int side, string protocol, long plaintextBytes, TlsPosition position)
+    public void OnStartTls(int side, TlsPreamble preamble, TlsPosition position)
     {
-        StartTls.Add((side, protocol, plaintextBytes));
-        Lines.Add($"{side} starttls {protocol} {plaintextBytes.ToString(CultureInfo.InvariantCulture)}");
+        StartTls.Add((side, preamble.Protocol, preamble.Length));
+        Preambles.Add((side, preamble));
+        Lines.Add($"{side} starttls {preamble.Protocol ?? "unrecognised"} {preamble.Length.ToString(CultureInfo.InvariantCulture)}");
+    }
+
+    public void OnPreambleRefused(int side, string protocol, string refusal, TlsPosition position)
+    {
+        Refusals.Add((side, protocol, refusal, position.PacketNumber));
+        Lines.Add($"{side} refused {protocol} {refusal}");
     }
 
     /// <summary>The events without the OnRecord lines (they depend on segmentation only through order).</summary>

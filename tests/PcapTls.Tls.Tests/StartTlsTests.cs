@@ -1,5 +1,6 @@
 using System.Text;
 using PcapTls.Tls;
+using PcapTls.Tls.Preambles;
 
 namespace PcapTls.Tls.Tests;
 
@@ -32,7 +33,7 @@ public sealed class StartTlsTests
         Assert.AreEqual(2, sink.Certificates.Single().Message.Certificates.Count, protocol);
         Assert.AreEqual(protocol, d.StartTlsProtocol(0));
         Assert.AreEqual(protocol, d.StartTlsProtocol(1));
-        CollectionAssert.AreEqual(new[] { (0, protocol, (long)(client.Length - ClientFlight.Length)), (1, protocol, (long)(server.Length - ServerFlight.Length)) },
+        CollectionAssert.AreEqual(new (int, string?, long)[] { (0, protocol, (long)(client.Length - ClientFlight.Length)), (1, protocol, (long)(server.Length - ServerFlight.Length)) },
             sink.StartTls.ToArray());
         return sink;
     }
@@ -118,46 +119,51 @@ public sealed class StartTlsTests
     [DataRow("GET / HTTP/1.1", null)]
     [DataRow("SSH-2.0-OpenSSH_9.2", null)]
     [DataRow("HTTP/1.1 200 OK", null)]
-    public void FirstLines(string line, string? protocol) => Assert.AreEqual(protocol, StartTlsDetector.ClassifyLine(line));
+    public void FirstLines(string line, string? protocol)
+    {
+        var start = PreambleRecognisers.Classify(Ascii(line + "\r\n"), final: false, peerProtocol: null, out var recogniser, out _);
+        Assert.AreEqual(protocol is null ? PreambleRecognisers.StreamStart.Unrecognised : PreambleRecognisers.StreamStart.Recognised, start);
+        Assert.AreEqual(protocol, recogniser?.Protocol);
+    }
 
     [TestMethod]
     public void ClassifyNeverGivesUpOnAPrefixOfTls()
     {
         var record = Hex.Record(22, SampleMessages.ClientHello13, 0x0301);
-        Assert.AreEqual(StartTlsDetector.StreamStart.NeedMore, StartTlsDetector.Classify(record.AsSpan(0, 1), final: false, out _));
+        Assert.AreEqual(PreambleRecognisers.StreamStart.NeedMore, PreambleRecognisers.Classify(record.AsSpan(0, 1), final: false, null, out _, out _));
         for (var n = 2; n <= record.Length; n++)
         {
-            Assert.AreEqual(StartTlsDetector.StreamStart.Tls, StartTlsDetector.Classify(record.AsSpan(0, n), final: false, out _), $"prefix {n}");
+            Assert.AreEqual(PreambleRecognisers.StreamStart.Tls, PreambleRecognisers.Classify(record.AsSpan(0, n), final: false, null, out _, out _), $"prefix {n}");
         }
         var v2 = SampleMessages.Sslv2ClientHello;
         for (var n = 1; n < 5; n++)
         {
-            Assert.AreEqual(StartTlsDetector.StreamStart.NeedMore, StartTlsDetector.Classify(v2.AsSpan(0, n), final: false, out _), $"sslv2 prefix {n}");
+            Assert.AreEqual(PreambleRecognisers.StreamStart.NeedMore, PreambleRecognisers.Classify(v2.AsSpan(0, n), final: false, null, out _, out _), $"sslv2 prefix {n}");
         }
-        Assert.AreEqual(StartTlsDetector.StreamStart.Sslv2, StartTlsDetector.Classify(v2, final: false, out _));
+        Assert.AreEqual(PreambleRecognisers.StreamStart.Sslv2, PreambleRecognisers.Classify(v2, final: false, null, out _, out _));
     }
 
     [TestMethod]
     public void ClassifyWaitsForTheFirstLine()
     {
         var greeting = Ascii("220 mail.example.com ESMTP\r\n");
-        Assert.AreEqual(StartTlsDetector.StreamStart.NeedMore, StartTlsDetector.Classify(greeting.AsSpan(0, 10), final: false, out _));
-        Assert.AreEqual(StartTlsDetector.StreamStart.StartTlsCandidate, StartTlsDetector.Classify(greeting.AsSpan(0, 10), final: true, out var p1));
-        Assert.AreEqual("SMTP", p1);
-        Assert.AreEqual(StartTlsDetector.StreamStart.StartTlsCandidate, StartTlsDetector.Classify(greeting, final: false, out var p2));
-        Assert.AreEqual("SMTP", p2);
+        Assert.AreEqual(PreambleRecognisers.StreamStart.NeedMore, PreambleRecognisers.Classify(greeting.AsSpan(0, 10), final: false, null, out _, out _));
+        Assert.AreEqual(PreambleRecognisers.StreamStart.Recognised, PreambleRecognisers.Classify(greeting.AsSpan(0, 10), final: true, null, out var p1, out _));
+        Assert.AreEqual("SMTP", p1?.Protocol);
+        Assert.AreEqual(PreambleRecognisers.StreamStart.Recognised, PreambleRecognisers.Classify(greeting, final: false, null, out var p2, out _));
+        Assert.AreEqual("SMTP", p2?.Protocol);
     }
 
     [TestMethod]
     public void ProbeNeedsAHelloOrAnAlert()
     {
-        Assert.AreEqual(TlsParseResult.Complete, StartTlsDetector.ProbeTlsStart(ClientFlight, 18432));
-        Assert.AreEqual(TlsParseResult.Complete, StartTlsDetector.ProbeTlsStart(Hex.Record(21, Hex.Parse("0228")), 18432));
-        Assert.AreEqual(TlsParseResult.Malformed, StartTlsDetector.ProbeTlsStart(Hex.Record(22, Hex.Parse("0B000010")), 18432), "a Certificate does not start TLS");
-        Assert.AreEqual(TlsParseResult.Malformed, StartTlsDetector.ProbeTlsStart(Hex.Parse("1603050100"), 18432));
+        Assert.AreEqual(TlsParseResult.Complete, PreambleRecognisers.ProbeTlsStart(ClientFlight, 18432));
+        Assert.AreEqual(TlsParseResult.Complete, PreambleRecognisers.ProbeTlsStart(Hex.Record(21, Hex.Parse("0228")), 18432));
+        Assert.AreEqual(TlsParseResult.Malformed, PreambleRecognisers.ProbeTlsStart(Hex.Record(22, Hex.Parse("0B000010")), 18432), "a Certificate does not start TLS");
+        Assert.AreEqual(TlsParseResult.Malformed, PreambleRecognisers.ProbeTlsStart(Hex.Parse("1603050100"), 18432));
         for (var n = 0; n < 9; n++)
         {
-            Assert.AreEqual(TlsParseResult.Incomplete, StartTlsDetector.ProbeTlsStart(ClientFlight.AsSpan(0, n), 18432), $"prefix {n}");
+            Assert.AreEqual(TlsParseResult.Incomplete, PreambleRecognisers.ProbeTlsStart(ClientFlight.AsSpan(0, n), 18432), $"prefix {n}");
         }
     }
 }
