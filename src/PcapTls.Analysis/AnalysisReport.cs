@@ -9,6 +9,9 @@ public enum HandshakeOutcome
     Failed,
     Incomplete,
     NotTls,
+
+    /// <summary>A proxy refused the tunnel, or the server the upgrade, before any TLS.</summary>
+    Refused,
 }
 
 /// <summary>Which end of a connection did something.</summary>
@@ -127,7 +130,7 @@ public sealed record HandshakeReport(
     /// <summary>The headers the handshake's connection was found under (<c>ethernet/vlan 10/ipv4/vxlan 42/ethernet/ipv4</c>).</summary>
     public string Path { get; init; } = "";
 
-    public bool IsFailure => Outcome is HandshakeOutcome.Failed or HandshakeOutcome.NotTls
+    public bool IsFailure => Outcome is HandshakeOutcome.Failed or HandshakeOutcome.NotTls or HandshakeOutcome.Refused
         || (Outcome == HandshakeOutcome.Incomplete && Causes.Count > 0);
 }
 
@@ -139,6 +142,7 @@ public static class OutcomeNames
         HandshakeOutcome.Failed => "failed",
         HandshakeOutcome.Incomplete => "incomplete",
         HandshakeOutcome.NotTls => "not-tls",
+        HandshakeOutcome.Refused => "refused",
         _ => o.ToString(),
     };
 

@@ -30,7 +30,7 @@ internal static class HandshakeJudge
         o.ForgetTeardownText();
         var facts = HandshakeFacts.Of(o, Seen(o.ServerCertificate, ctx), Seen(o.ClientCertificate, ctx), ctx.Facts.TruncatedPackets,
             ctx.SnapLength ?? (ctx.Facts.ObservedSnapLength > 0 ? ctx.Facts.ObservedSnapLength : null), ctx.TrustStoreIsSystemRoots);
-        if (!facts.SawTls && (facts.PlaintextSide < 0 || !TlsPorts.Contains(o.Connection.Responder.Port)))
+        if (!facts.SawTls && o.Refusal is null && (facts.PlaintextSide < 0 || !TlsPorts.Contains(o.Connection.Responder.Port)))
         {
             return null;
         }
@@ -44,6 +44,10 @@ internal static class HandshakeJudge
     internal static Judgement Decide(HandshakeFacts f, ChainVerdict? verdict)
     {
         var o = f.Observation;
+        if (o.Refusal is { } refusal && o.ClientHello is null && o.ServerHello is null)
+        {
+            return HelloRules.Refused(refusal);
+        }
         if (f.PlaintextSide >= 0 && o.ServerHello is null)
         {
             return HelloRules.Plaintext(f);
@@ -123,6 +127,11 @@ internal static class HandshakeJudge
         if (o.ClientHello?.ServerName is { Length: > 0 } sni)
         {
             return (sni, "SNI");
+        }
+        if (o.Preamble[o.ClientSide]?.Target is { } target)
+        {
+            // Without SNI, the tunnel's target names the host the client meant (the proxy is only the hop).
+            return (target.Host, $"{o.Preamble[o.ClientSide]!.Protocol} target");
         }
         return (null, null);
     }

@@ -80,6 +80,9 @@ internal sealed class HandshakeObservation
     private PerSide<long> notTlsPacket;
     private PerSide<long> notTlsTime;
     private PerSide<bool> truncatedPayload;
+    private PerSide<PcapTls.Tls.Preambles.TlsPreamble?> preamble;
+    private PerSide<long> preamblePacket;
+    private PerSide<long> preambleTime;
     private PerSide<int> firstByte;
 
     public HandshakeObservation()
@@ -96,6 +99,14 @@ internal sealed class HandshakeObservation
     public ref PerSide<bool> GapSeen => ref gapSeen;
     public ref PerSide<long> GapPacket => ref gapPacket;
     public ref PerSide<string?> NotTlsPreview => ref notTlsPreview;
+
+    /// <summary>The plaintext a side sent before its TLS (proxy handshake, upgrade, or unrecognised), and the packet where TLS began.</summary>
+    public ref PerSide<PcapTls.Tls.Preambles.TlsPreamble?> Preamble => ref preamble;
+    public ref PerSide<long> PreamblePacket => ref preamblePacket;
+    public ref PerSide<long> PreambleTime => ref preambleTime;
+
+    /// <summary>The server's refusal of a tunnel or an upgrade (protocol, quoted answer, where), or null.</summary>
+    public PreambleRefusal? Refusal { get; set; }
     public ref PerSide<long> NotTlsPacket => ref notTlsPacket;
     public ref PerSide<long> NotTlsTime => ref notTlsTime;
     public ref PerSide<bool> TruncatedPayload => ref truncatedPayload;
@@ -183,4 +194,11 @@ internal sealed class HandshakeObservation
 internal struct PerSide<T>
 {
     private T first;
+}
+
+/// <summary>A server's refusal of the tunnel or upgrade asked for in a preamble: its answer quoted, and where it came.</summary>
+internal sealed record PreambleRefusal(int Side, string Protocol, string Answer, PcapTls.Tls.Preambles.PreambleTarget? Target, long Packet, long TimeNanos)
+{
+    /// <summary>A proxy handshake (the tunnel was refused) rather than an in-place upgrade.</summary>
+    public bool IsProxy => Protocol is "HTTP CONNECT" or "SOCKS5" or "SOCKS4";
 }

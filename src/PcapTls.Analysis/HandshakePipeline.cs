@@ -295,7 +295,7 @@ public sealed class HandshakePipeline : IPacketHandler, ITcpStreamConsumerFactor
         }
         ReportUnparsable(report.ServerCertificates, observation.ServerCertificatePacket, "server");
         ReportUnparsable(report.ClientCertificates, observation.ClientCertificatePacket, "client");
-        if (report.Outcome != HandshakeOutcome.NotTls)
+        if (report.Outcome is not (HandshakeOutcome.NotTls or HandshakeOutcome.Refused))
         {
             ReportNotTls(observation);
         }

@@ -323,6 +323,22 @@ internal sealed class HandshakeTracker : ITcpStreamConsumer, ITlsEventSink
         }
     }
 
+    public void OnStartTls(int side, PcapTls.Tls.Preambles.TlsPreamble preamble, TlsPosition position)
+    {
+        Observation.Preamble[side] = preamble;
+        Observation.PreamblePacket[side] = position.PacketNumber;
+        Observation.PreambleTime[side] = position.TimestampNanos;
+    }
+
+    public void OnPreambleRefused(int side, string protocol, string refusal, PcapTls.Tls.Preambles.PreambleTarget? target, TlsPosition position)
+    {
+        Observation.Refusal ??= new PreambleRefusal(side, protocol, refusal, target, position.PacketNumber, position.TimestampNanos);
+        if (Observation.NotTlsPreview[1 - side] is not null)
+        {
+            Decided = true;
+        }
+    }
+
     public void OnNotTls(int side, string firstBytesPreview, TlsPosition position)
     {
         Observation.NotTlsPreview[side] ??= firstBytesPreview;

@@ -72,7 +72,7 @@ internal static class Ladder
     /// <summary>The ladder, its texts shared through <paramref name="texts"/>.</summary>
     public static IReadOnlyList<LadderStep> Build(HandshakeObservation o, ReportTexts texts)
     {
-        var capacity = o.Controls.Count + o.Messages.Count + o.Alerts.Count + o.Records.Count + 2;
+        var capacity = o.Controls.Count + o.Messages.Count + o.Alerts.Count + o.Records.Count + 2 + 3;   // not-TLS notes, preambles and a refusal
         var events = buffer is { } b && b.Length >= capacity ? b : (buffer = new Event[Math.Max(capacity, 64)]);
         var count = Collect(o, events);
         try
@@ -151,6 +151,16 @@ internal static class Ladder
             {
                 events[n++] = new Event(o.NotTlsPacket[i], o.NotTlsTime[i], i, order++, "not TLS: \"", preview, NoNumber, "\"");
             }
+            if (o.Preamble[i] is { } preamble)
+            {
+                // Listed before the TLS content of the packet where TLS began.
+                var proxy = preamble.Target is not null ? o.EndpointOf(1 - i).ToString() : null;
+                events[n++] = new Event(o.PreamblePacket[i], o.PreambleTime[i], i, OpeningOrder, PreambleWording.LadderLine(preamble, proxy), null, NoNumber, null);
+            }
+        }
+        if (o.Refusal is { } refusal)
+        {
+            events[n++] = new Event(refusal.Packet, refusal.TimeNanos, refusal.Side, order, $"{refusal.Protocol} refused: \"", refusal.Answer, NoNumber, "\"");
         }
         return n;
     }

@@ -62,6 +62,7 @@ public interface ITlsEventSink
 
     /// <summary>The server side's plaintext refused the tunnel or the upgrade (refusal: its status line or reply
     /// code, quoted); raised instead of OnNotTls for that side. Optional to handle (the default reports not TLS).</summary>
-    void OnPreambleRefused(int side, string protocol, string refusal, TlsPosition position)
+    /// target: the tunnel's target as the client's request named it, when it did.
+    void OnPreambleRefused(int side, string protocol, string refusal, Preambles.PreambleTarget? target, TlsPosition position)
         => OnNotTls(side, refusal, position);
 }

@@ -260,7 +260,7 @@ public sealed class TlsConnectionDecoder
             var client = peer.Recogniser == r && peer.Preamble is null ? peer.Pending.Span : default;
             if (r.FindRefusal(s.Pending.Span, client) is { } refusal)
             {
-                sink.OnPreambleRefused(side, r.Protocol, refusal, s.LastPlaintext ?? position);
+                sink.OnPreambleRefused(side, r.Protocol, refusal, client.IsEmpty ? null : r.FindTarget(client), s.LastPlaintext ?? position);
                 return;
             }
         }

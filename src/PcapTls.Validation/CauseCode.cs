@@ -53,6 +53,12 @@ public enum CauseCode
     /// <summary>The server's Certificate message is larger than a Java client accepts by default
     /// (jdk.tls.maxHandshakeMessageSize) or its chain longer (jdk.tls.maxCertificateChainLength).</summary>
     JavaHandshakeLimit,
+
+    /// <summary>An HTTP CONNECT or SOCKS proxy refused the tunnel (407, 403, 5xx, a SOCKS reply code).</summary>
+    ProxyRefused,
+
+    /// <summary>The server refused the switch to TLS (STARTTLS, SSLRequest, ... answered with an error).</summary>
+    UpgradeRefused,
 }
 
 public static class CauseCodes

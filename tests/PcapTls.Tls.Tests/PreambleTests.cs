@@ -104,7 +104,11 @@ public sealed class PreambleTests
     [DataRow("HTTP/1.0 403 Forbidden\r\nContent-Type: text/html\r\n\r\n<html>Access denied</html>", "HTTP/1.0 403 Forbidden")]
     [DataRow("HTTP/1.1 502 Bad Gateway\r\n\r\n", "HTTP/1.1 502 Bad Gateway")]
     public void HttpConnectRefused(string reply, string statusLine)
-        => AssertRefused("HTTP CONNECT", Ascii("CONNECT backend.example.com:443 HTTP/1.1\r\n\r\n"), Ascii(reply), statusLine);
+    {
+        AssertRefused("HTTP CONNECT", Ascii("CONNECT backend.example.com:443 HTTP/1.1\r\n\r\n"), Ascii(reply), statusLine);
+        var (sink, _) = Run(100, (0, Ascii("CONNECT backend.example.com:443 HTTP/1.1\r\n\r\n")), (1, Ascii(reply)));
+        Assert.AreEqual(new PreambleTarget("backend.example.com", 443), sink.RefusedTargets.Single());
+    }
 
     [TestMethod]
     public void AnHttpResponseWithoutAConnectIsNotAProxyReply()

@@ -19,6 +19,7 @@ internal sealed class RecordingSink : ITlsEventSink
     public List<(int Side, string Preview)> NotTls { get; } = [];
     public List<(int Side, TlsPreamble Preamble)> Preambles { get; } = [];
     public List<(int Side, string Protocol, string Refusal, long Packet)> Refusals { get; } = [];
+    public List<PreambleTarget?> RefusedTargets { get; } = [];
     public List<(int Side, string? Protocol, long Bytes)> StartTls { get; } = [];
 
     /// <summary>OnHandshakeFragment events (kept out of <see cref="Lines"/>, whose expected texts predate it).</summary>
@@ -104,9 +105,10 @@ internal sealed class RecordingSink : ITlsEventSink
         Lines.Add($"{side} starttls {preamble.Protocol ?? "unrecognised"} {preamble.Length.ToString(CultureInfo.InvariantCulture)}");
     }
 
-    public void OnPreambleRefused(int side, string protocol, string refusal, TlsPosition position)
+    public void OnPreambleRefused(int side, string protocol, string refusal, PreambleTarget? target, TlsPosition position)
     {
         Refusals.Add((side, protocol, refusal, position.PacketNumber));
+        RefusedTargets.Add(target);
         Lines.Add($"{side} refused {protocol} {refusal}");
     }
 

@@ -13,6 +13,12 @@ internal static class HelloRules
             : new(HandshakeOutcome.NotTls, OutcomeReason.PlaintextPeer, [new CauseFact(CauseKind.PlaintextConnection, Side: side)]);
     }
 
+    /// <summary>A proxy refused the tunnel, or the server the upgrade, before any hello.</summary>
+    public static Judgement Refused(PreambleRefusal refusal)
+        => refusal.IsProxy
+            ? new(HandshakeOutcome.Refused, OutcomeReason.ProxyRefusedTunnel, [new CauseFact(CauseKind.ProxyRefused, Side: refusal.Side)])
+            : new(HandshakeOutcome.Refused, OutcomeReason.ServerRefusedUpgrade, [new CauseFact(CauseKind.UpgradeRefused, Side: refusal.Side)]);
+
     /// <summary>Neither hello in the capture.</summary>
     public static Judgement NoHello(HandshakeFacts f)
     {

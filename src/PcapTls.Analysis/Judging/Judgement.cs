@@ -19,6 +19,10 @@ internal sealed record Judgement(
 /// <summary>The rule that decided a handshake's outcome (one sentence of <see cref="OutcomeWording"/> each).</summary>
 internal enum OutcomeReason
 {
+    // Before any TLS.
+    ProxyRefusedTunnel,
+    ServerRefusedUpgrade,
+
     // Before a ServerHello.
     PlaintextAnswerToHello,
     PlaintextPeer,
@@ -64,6 +68,10 @@ internal enum OutcomeReason
 /// <summary>The kind of a cause: which facts it rests on and which sentences <see cref="CauseWording"/> says.</summary>
 internal enum CauseKind
 {
+    /// <summary>An HTTP CONNECT or SOCKS proxy refused the tunnel (<see cref="HandshakeObservation.Refusal"/>).</summary>
+    ProxyRefused,
+    /// <summary>The server refused the switch to TLS (<see cref="HandshakeObservation.Refusal"/>).</summary>
+    UpgradeRefused,
     /// <summary>A ClientHello answered in plaintext.</summary>
     PlaintextServer,
     /// <summary>Plaintext and no ClientHello, on a TLS port.</summary>
@@ -133,6 +141,8 @@ internal sealed record CauseFact(
     public CauseCode Code => Kind switch
     {
         CauseKind.PlaintextServer or CauseKind.PlaintextConnection => CauseCode.NotTls,
+        CauseKind.ProxyRefused => CauseCode.ProxyRefused,
+        CauseKind.UpgradeRefused => CauseCode.UpgradeRefused,
         CauseKind.NoClientHello or CauseKind.ServerReplyMissing or CauseKind.ServerReplyUndecodable or CauseKind.HandshakeGap
             or CauseKind.HandshakeGapTls13 or CauseKind.CaptureEndsInHandshake or CauseKind.CaptureEndsBeforeClientAnswer => CauseCode.CaptureIncomplete,
         CauseKind.ServerRejectedHello or CauseKind.ServerAborted => CauseCode.ServerRejectedHello,

@@ -34,6 +34,8 @@ internal static class CauseWording
         var o = f.Observation;
         return c.Kind switch
         {
+            CauseKind.ProxyRefused or CauseKind.UpgradeRefused
+                => PreambleWording.RefusedCause(c.Code, o.Refusal!, o.EndpointOf(o.ServerSide).ToString(), Packet(o.Refusal!.Packet).ToString()),
             CauseKind.PlaintextServer => new(c.Code, "The server does not speak TLS on this port",
                 $"ClientHello {Packet(o.ClientHelloPacket)}; {Plaintext(o, c.Side)}", PlaintextFix),
             CauseKind.PlaintextConnection => new(c.Code, "This connection is not TLS", Plaintext(o, c.Side), PlaintextFix),

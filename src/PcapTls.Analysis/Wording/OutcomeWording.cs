@@ -9,6 +9,7 @@ internal static class OutcomeWording
         var o = facts.Observation;
         return judgement.Reason switch
         {
+            OutcomeReason.ProxyRefusedTunnel or OutcomeReason.ServerRefusedUpgrade => PreambleWording.RefusedDetail(o.Refusal!, o.EndpointOf(o.ServerSide).ToString()),
             OutcomeReason.PlaintextAnswerToHello => $"the client sent a ClientHello but the server answered in plaintext: \"{o.NotTlsPreview[facts.PlaintextSide]}\"",
             OutcomeReason.PlaintextPeer => $"the {o.PeerOf(facts.PlaintextSide).ToCode()} spoke plaintext: \"{o.NotTlsPreview[facts.PlaintextSide]}\"",
             OutcomeReason.SnapLengthCutHandshake => "the snapshot length cut the handshake's packets: no TLS message could be read",
