@@ -38,6 +38,12 @@ public sealed class JudgeRuleTests
 
     private static readonly Row[] Rows =
     [
+        // Before any TLS.
+        new("proxy refuses the tunnel", () => new JudgeScenario().Refused("HTTP CONNECT", "HTTP/1.1 407 Proxy Authentication Required", 5), None,
+            HandshakeOutcome.Refused, OutcomeReason.ProxyRefusedTunnel, [CauseKind.ProxyRefused], FirstCode: CauseCode.ProxyRefused),
+        new("server refuses STARTTLS", () => new JudgeScenario().Refused("SMTP", "454 4.7.0 TLS not available", 5), None,
+            HandshakeOutcome.Refused, OutcomeReason.ServerRefusedUpgrade, [CauseKind.UpgradeRefused], FirstCode: CauseCode.UpgradeRefused),
+
         // Before a ServerHello.
         new("plaintext answer to a ClientHello", () => Hello().Plaintext(ServerSide, "HTTP/1.1 400 Bad Request", 6), None,
             HandshakeOutcome.NotTls, OutcomeReason.PlaintextAnswerToHello, [CauseKind.PlaintextServer]),

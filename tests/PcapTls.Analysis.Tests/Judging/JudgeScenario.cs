@@ -161,6 +161,14 @@ internal sealed class JudgeScenario
         return Packet(packet);
     }
 
+    /// <summary>The server refused the tunnel or upgrade the client's preamble asked for.</summary>
+    public JudgeScenario Refused(string protocol, string answer, long packet)
+    {
+        Observation.NotTlsPreview[ClientSide] = "request";
+        Observation.Refusal = new PreambleRefusal(ServerSide, protocol, answer, new PcapTls.Tls.Preambles.PreambleTarget("backend.pcaptls.test", 443), packet, packet * 1000);
+        return Packet(packet);
+    }
+
     public JudgeScenario Gap(int side, long packet)
     {
         Observation.GapSeen[side] = true;
