@@ -111,7 +111,8 @@ internal static class HandshakeJudge
             KeyLog: ctx.Texts.Intern(o.KeyLogNote),
             Verdict: validation.Verdict,
             ServerChainDer: serverChain,
-            LastPacket: o.LastPacket) { Path = o.Connection.Path };
+            LastPacket: o.LastPacket)
+        { Path = o.Connection.Path };
     }
 
     private static (string? Host, string? Source) ChooseHost(HandshakeObservation o, JudgeContext ctx)

@@ -296,7 +296,8 @@ public sealed class HandshakeStore : IReadOnlyList<HandshakeReport>, IDisposable
         var path = ReadSharedText(r) ?? "";
         return new HandshakeReport(client, server, startPacket, startTime, sni, version, cipher, outcome, detail,
             serverCertificates, clientCertificates, (flags & 1) != 0, (flags & 2) != 0, (flags & 4) != 0, (flags & 8) != 0,
-            alerts, teardown, causes, ladder, hostChecked, hostSource, validatedAt, keyLog, verdict, chain, lastPacket) { Path = path };
+            alerts, teardown, causes, ladder, hostChecked, hostSource, validatedAt, keyLog, verdict, chain, lastPacket)
+        { Path = path };
     }
 
     private int Share(object o)

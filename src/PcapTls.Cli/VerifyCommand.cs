@@ -244,8 +244,15 @@ internal static class VerdictConsole
 {
     private static readonly Dictionary<byte, string> AlertNames = new()
     {
-        [40] = "handshake_failure", [42] = "bad_certificate", [43] = "unsupported_certificate", [44] = "certificate_revoked",
-        [45] = "certificate_expired", [46] = "certificate_unknown", [48] = "unknown_ca", [51] = "decrypt_error", [80] = "internal_error",
+        [40] = "handshake_failure",
+        [42] = "bad_certificate",
+        [43] = "unsupported_certificate",
+        [44] = "certificate_revoked",
+        [45] = "certificate_expired",
+        [46] = "certificate_unknown",
+        [48] = "unknown_ca",
+        [51] = "decrypt_error",
+        [80] = "internal_error",
     };
 
     public static string Alert(byte a) => AlertNames.TryGetValue(a, out var n) ? $"{a} ({n})" : a.ToString(CultureInfo.InvariantCulture);

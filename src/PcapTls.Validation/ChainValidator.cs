@@ -26,7 +26,12 @@ public static class ChainValidator
             var what = sent.Count == 0 ? "The server sent an empty certificate chain" : "The server's certificate does not parse";
             return new ChainVerdict
             {
-                Trusted = false, Profile = profile, At = request.At, Sent = sent, Comparison = comparison, Failure = failure,
+                Trusted = false,
+                Profile = profile,
+                At = request.At,
+                Sent = sent,
+                Comparison = comparison,
+                Failure = failure,
                 Explanation = new PathExplanation(null, notes),
                 ClientMessage = sent.Count == 0 ? "Empty server certificate chain" : "Failed to parse server certificates",
                 PredictedAlert = ClientMessages.Alert(profile, failure, tls, null),

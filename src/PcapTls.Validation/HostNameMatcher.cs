@@ -73,7 +73,8 @@ internal static class HostNameMatcher
             var wild = leaf.DnsNames.Where(n => n.StartsWith("*.", StringComparison.Ordinal) && host.EndsWith(n[1..], StringComparison.OrdinalIgnoreCase)).ToList();
             var wildHint = wild.Count > 0 ? $"; {wild[0]} covers exactly one label, not {host}" : "";
             return new HostNameCheck(host, true, false, "dns-san", leaf.DnsNames, null,
-                $"{host} is not among the SAN DNS names {string.Join(", ", leaf.DnsNames)}{wildHint}{hint}") { ClientMessage = message };
+                $"{host} is not among the SAN DNS names {string.Join(", ", leaf.DnsNames)}{wildHint}{hint}")
+            { ClientMessage = message };
         }
         if (leaf.CommonName is { } commonName && Matches(host, commonName, profile))
         {
@@ -85,7 +86,8 @@ internal static class HostNameMatcher
         return new HostNameCheck(host, true, false, "cn", leaf.CommonName is null ? [] : [leaf.CommonName], null,
             leaf.CommonName is null
                 ? "the certificate has neither a DNS SAN nor a CN"
-                : $"the certificate has no DNS SAN and its CN {leaf.CommonName} does not match {host}") { ClientMessage = msg };
+                : $"the certificate has no DNS SAN and its CN {leaf.CommonName} does not match {host}")
+        { ClientMessage = msg };
     }
 
     /// <summary>Whether a presented name (possibly with wildcards) matches the host, per the profile's rules.</summary>

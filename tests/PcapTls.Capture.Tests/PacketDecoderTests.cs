@@ -363,7 +363,8 @@ public sealed class PacketDecoderTests
             var eth = new EthernetPacket(
                 System.Net.NetworkInformation.PhysicalAddress.Parse("00-11-22-33-44-55"),
                 System.Net.NetworkInformation.PhysicalAddress.Parse("66-77-88-99-AA-BB"),
-                v6 ? EthernetType.IPv6 : EthernetType.IPv4) { PayloadPacket = ip };
+                v6 ? EthernetType.IPv6 : EthernetType.IPv4)
+            { PayloadPacket = ip };
             ip.UpdateCalculatedValues();
             if (ip is IPv4Packet v4)
             {

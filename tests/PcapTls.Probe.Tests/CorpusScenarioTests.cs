@@ -65,7 +65,7 @@ public sealed class CorpusScenarioTests
         from s in Scenarios
         from v in new[] { "1.2", "1.3" }
         from c in Clients
-        // tools/make-captures leaves this one out: curl refuses a CA file without certificates and never connects.
+            // tools/make-captures leaves this one out: curl refuses a CA file without certificates and never connects.
         where !(c == "curl" && s.Name == "empty-truststore")
         select new object[] { s.Name, v, c };
 

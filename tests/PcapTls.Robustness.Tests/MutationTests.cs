@@ -148,7 +148,8 @@ public sealed class MutationTests
             {
                 result = new Outcome($"allocated {allocated:N0} bytes (bound {AllocatedBytesBound:N0})", false, null, 0);
             }
-        }, maxStackSize: 0) { IsBackground = true, Name = "mutant " + Path.GetFileName(path) };
+        }, maxStackSize: 0)
+        { IsBackground = true, Name = "mutant " + Path.GetFileName(path) };
         var watch = Stopwatch.StartNew();
         thread.Start();
         if (!thread.Join(PerMutantBound + PerMutantBound))

@@ -86,7 +86,8 @@ public sealed class CaptureManifestTests
                 .Select(c => c.Der).ToList();
             var tls = e.GetProperty("tlsVersion").GetString() == "1.3" ? (ushort)0x0304 : (ushort)0x0303;
             var request = new ValidationRequest(chain, LoadStore(e, client), e.GetProperty("host").GetString(), CaptureTime(e.GetProperty("file").GetString()!),
-                client switch { "java" => ClientProfile.Java, "curl" => ClientProfile.Curl, _ => ClientProfile.OpenSsl }) { TlsVersion = tls };
+                client switch { "java" => ClientProfile.Java, "curl" => ClientProfile.Curl, _ => ClientProfile.OpenSsl })
+            { TlsVersion = tls };
             var verdict = ChainValidator.Validate(request);
             var result = e.GetProperty("clientResult");
             var realMessage = result.GetProperty("message").ValueKind == JsonValueKind.String ? result.GetProperty("message").GetString() : null;
