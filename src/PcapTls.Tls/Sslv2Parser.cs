@@ -107,13 +107,10 @@ public static class Sslv2Parser
     private const int MinChallengeLength = 16;
     private const int MaxChallengeLength = 32;
 
-    /// <summary>
-    /// Parses an SSLv2-format ClientHello record (2-byte header included). The challenge becomes the Random,
-    /// left-padded with zeros to 32 bytes as TLS does when it answers such a hello (RFC 5246 appendix E.2).
-    /// </summary>
-    public static TlsParseResult TryParseClientHello(ReadOnlySpan<byte> record, out ClientHelloInfo? hello)
+    /// <summary>The body of one whole SSLv2 record (2-byte header included in <paramref name="record"/>).</summary>
+    private static TlsParseResult TryReadBody(ReadOnlySpan<byte> record, out ReadOnlySpan<byte> body)
     {
-        hello = null;
+        body = default;
         var header = TryParseShortHeader(record, out var length);
         if (header != TlsParseResult.Complete)
         {
@@ -123,7 +120,22 @@ public static class Sslv2Parser
         {
             return TlsParseResult.Incomplete;
         }
-        var body = record.Slice(ShortHeaderLength, length);
+        body = record.Slice(ShortHeaderLength, length);
+        return TlsParseResult.Complete;
+    }
+
+    /// <summary>
+    /// Parses an SSLv2-format ClientHello record (2-byte header included). The challenge becomes the Random,
+    /// left-padded with zeros to 32 bytes as TLS does when it answers such a hello (RFC 5246 appendix E.2).
+    /// </summary>
+    public static TlsParseResult TryParseClientHello(ReadOnlySpan<byte> record, out ClientHelloInfo? hello)
+    {
+        hello = null;
+        var framing = TryReadBody(record, out var body);
+        if (framing != TlsParseResult.Complete)
+        {
+            return framing;
+        }
         if (body.Length < ClientHelloFixedLength || body[ClientHelloTypeOffset] != MsgClientHello)
         {
             return TlsParseResult.Malformed;
@@ -191,16 +203,11 @@ public static class Sslv2Parser
     {
         hello = null;
         certificate = null;
-        var header = TryParseShortHeader(record, out var length);
-        if (header != TlsParseResult.Complete)
+        var framing = TryReadBody(record, out var body);
+        if (framing != TlsParseResult.Complete)
         {
-            return header;
+            return framing;
         }
-        if (record.Length < ShortHeaderLength + length)
-        {
-            return TlsParseResult.Incomplete;
-        }
-        var body = record.Slice(ShortHeaderLength, length);
         if (body.Length < ServerHelloFixedLength || body[ServerHelloTypeOffset] != MsgServerHello)
         {
             return TlsParseResult.Malformed;
