@@ -43,6 +43,9 @@ public sealed record AnalysisOptions
     /// (see <see cref="HandshakeStore"/>): memory does not grow with the number of handshakes.</summary>
     public int HandshakesInMemory { get; init; } = 10_000;
 
+    /// <summary>How the texts name a packet when the capture is several files ("ring.pcap3#12"); null: "#12".</summary>
+    public PcapTls.Capture.Inputs.IPacketNames? PacketNames { get; init; }
+
     /// <summary>Shared across runs (live, bench): a chain seen many times is validated once.</summary>
     public ValidationCache? Cache { get; init; }
 }

@@ -31,7 +31,33 @@ public sealed record AnalysisReport(
 {
     /// <summary>`analyze --probe`: what the servers whose chain the capture did not show sent when probed.</summary>
     public IReadOnlyList<ProbeFinding> Probes { get; init; } = [];
+
+    /// <summary>The files when the capture is several (merged in time order); empty for one file or a pipe.</summary>
+    public IReadOnlyList<CaptureFileSummary> Files { get; init; } = [];
+
+    /// <summary>How packets are named when the capture is several files ("ring.pcap3#12"); null: "#12".</summary>
+    public PcapTls.Capture.Inputs.IPacketNames? PacketNames { get; init; }
+
+    /// <summary>"#12", or "file#12" when the capture is several files.</summary>
+    public string PacketText(long packet) => PacketNames is { } names ? names.Name(packet) : "#" + packet.ToString(System.Globalization.CultureInfo.InvariantCulture);
 }
+
+/// <summary>One file of a capture given as several: what it held and what its handshakes came to (a handshake
+/// belongs to the file its first packet is in).</summary>
+/// <param name="Name">As packets are named ("ring.pcap3", or "mp01/capture.pcap" when two files share a name).</param>
+/// <param name="SharesConnections">Whether a handshake of this file continues in another file (a rotated set); files
+/// from different hosts share none and are best read side by side.</param>
+public sealed record CaptureFileSummary(
+    string Name,
+    string Path,
+    string Format,
+    long Packets,
+    DateTimeOffset? FirstPacketTime,
+    DateTimeOffset? LastPacketTime,
+    int Handshakes,
+    int Failed,
+    IReadOnlyList<string> Causes,
+    bool SharesConnections);
 
 /// <summary>The chain a server sent to an active probe (read on a connection that hangs up before its Finished), and its verdict.</summary>
 /// <param name="Server">"ip:port" as in the handshakes.</param>

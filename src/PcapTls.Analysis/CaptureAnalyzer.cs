@@ -37,9 +37,27 @@ public static class CaptureAnalyzer
     public static AnalysisReport Analyze(ICaptureInput reader, AnalysisOptions options, IProgress<double>? progress = null, CancellationToken cancellationToken = default)
     {
         options = WithEmbeddedKeyLogs(reader, options);
+        if (reader.PacketNames is { } names)
+        {
+            options = options with { PacketNames = names };
+        }
+        var report = AnalyzeOnce(reader, options, progress, cancellationToken);
+        if (reader.PacketNames is not null)
+        {
+            report = report with
+            {
+                PacketNames = reader.PacketNames,
+                Files = reader is MergedCapture merged ? CaptureFiles.Summarise(merged, report.Handshakes) : [],
+            };
+        }
+        return report;
+    }
+
+    private static AnalysisReport AnalyzeOnce(ICaptureInput reader, AnalysisOptions options, IProgress<double>? progress, CancellationToken cancellationToken)
+    {
         var path = reader.Path;
         var workers = options.Workers
-            ?? (reader.CanReadAgain && Environment.ProcessorCount >= 2 && reader.TotalBytes >= PartitionFromBytes && ManyConnections(path, cancellationToken) ? DefaultWorkers : 1);
+            ?? (reader.CanReadAgain && Environment.ProcessorCount >= 2 && reader.TotalBytes >= PartitionFromBytes && ManyConnections(reader, cancellationToken) ? DefaultWorkers : 1);
         if (workers <= 1)
         {
             var pipeline = new HandshakePipeline(options, reader.SnapLength);
@@ -57,14 +75,15 @@ public static class CaptureAnalyzer
         return embedded.Count == 0 ? options : options with { Decryptors = KeyLogDecryptors.Load(options.KeyLogFiles, embedded) };
     }
 
-    /// <summary>Whether the start of the file opens connections often enough for partitioning to pay.</summary>
-    internal static bool ManyConnections(string path, CancellationToken cancellationToken)
+    /// <summary>Whether the start of the capture opens connections often enough for partitioning to pay (read
+    /// through the input itself: a capture of several files has no one path to open).</summary>
+    internal static bool ManyConnections(ICaptureInput input, CancellationToken cancellationToken)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var sample = new ConnectionSample(stop);
         try
         {
-            CaptureFileReader.Open(path).Read(sample, null, stop.Token);
+            input.Read(sample, null, stop.Token);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {

@@ -12,11 +12,11 @@ internal static class EarlyTraffic
         var note = "";
         if (o.FalseStartPacket != 0)
         {
-            note += $"; False Start: the client sent application data #{o.FalseStartPacket} before the server's Finished (RFC 7918)";
+            note += $"; False Start: the client sent application data {EvidenceText.Packet(o.FalseStartPacket)} before the server's Finished (RFC 7918)";
         }
         if (o.EarlyDataRecords > 0)
         {
-            note += $"; the client sent {o.EarlyDataRecords} record(s) of 0-RTT early data before the ServerHello, from #{o.EarlyDataPacket}";
+            note += $"; the client sent {o.EarlyDataRecords} record(s) of 0-RTT early data before the ServerHello, from {EvidenceText.Packet(o.EarlyDataPacket)}";
         }
         return note;
     }

@@ -23,6 +23,20 @@ internal static class HandshakeJudge
     /// <summary>Returns null for a connection that is not worth reporting (no TLS at all, not on a TLS port).</summary>
     public static HandshakeReport? Judge(HandshakeObservation o, JudgeContext ctx)
     {
+        var names = EvidenceText.Names;
+        EvidenceText.Names = ctx.Options.PacketNames;
+        try
+        {
+            return JudgeNamed(o, ctx);
+        }
+        finally
+        {
+            EvidenceText.Names = names;
+        }
+    }
+
+    private static HandshakeReport? JudgeNamed(HandshakeObservation o, JudgeContext ctx)
+    {
         if (IsMidstreamTls(o))
         {
             return null;

@@ -22,7 +22,7 @@ internal static class JavaLimits
     {
         var length = o.ServerCertificateLength;
         var count = o.ServerCertificate?.Certificates.Count ?? 0;
-        var where = o.ServerCertificatePacket != 0 ? $"Certificate #{o.ServerCertificatePacket}" : "the server's Certificate (never completed in the capture)";
+        var where = o.ServerCertificatePacket != 0 ? $"Certificate {EvidenceText.Packet(o.ServerCertificatePacket)}" : "the server's Certificate (never completed in the capture)";
         if (length > DefaultMaxHandshakeMessageSize)
         {
             return new Cause(CauseCode.JavaHandshakeLimit,

@@ -32,6 +32,11 @@ public sealed class ConsoleReportRenderer(bool color) : IReportRenderer
             o.WriteLine($"  {te}");
         }
         o.WriteLine();
+        if (report.Files.Count > 0)
+        {
+            WriteFiles(report, o);
+            o.WriteLine();
+        }
 
         if (report.Handshakes.Count == 0)
         {
@@ -49,7 +54,7 @@ public sealed class ConsoleReportRenderer(bool color) : IReportRenderer
             if (h.Causes.Count > 0 || h.Outcome != HandshakeOutcome.Completed)
             {
                 o.WriteLine();
-                WriteDetail(n, h, o);
+                WriteDetail(report, n, h, o);
             }
         }
 
@@ -87,7 +92,7 @@ public sealed class ConsoleReportRenderer(bool color) : IReportRenderer
                 var first = group.Take(5).ToList();
                 foreach (var a in first)
                 {
-                    o.WriteLine($"  #{a.Packet} {a.Kind}: {a.Detail}");
+                    o.WriteLine($"  {report.PacketText(a.Packet)} {a.Kind}: {a.Detail}");
                 }
                 if (group.Count() > first.Count)
                 {
@@ -107,15 +112,18 @@ public sealed class ConsoleReportRenderer(bool color) : IReportRenderer
 
     private void WriteSummaryTable(AnalysisReport report, TextWriter o)
     {
-        var rows = new List<string[]> { new[] { "#", "CLIENT", "SERVER", "SNI", "VERSION", "OUTCOME", "CAUSE" } };
+        // Several files: which one each handshake starts in (what to open in Wireshark).
+        var files = report.Files.Count > 0 && report.PacketNames is { } names ? names : null;
+        var rows = new List<string[]> { files is null ? ["#", "CLIENT", "SERVER", "SNI", "VERSION", "OUTCOME", "CAUSE"] : ["#", "FILE", "CLIENT", "SERVER", "SNI", "VERSION", "OUTCOME", "CAUSE"] };
         var i = 0;
         foreach (var h in report.Handshakes)
         {
             i++;
-            rows.Add([
+            string[] row = [
                 i.ToString(CultureInfo.InvariantCulture), h.Client, h.Server, h.Sni ?? "-", h.Version ?? "-", h.Outcome.ToCode(),
                 h.Causes.Count == 0 ? "-" : string.Join(",", h.Causes.Select(c => c.Code.ToCode()).Distinct()),
-            ]);
+            ];
+            rows.Add(files is null ? row : [row[0], files.FileOf(h.StartPacket) is var f and >= 0 ? files.FileNames[f] : "?", .. row[1..]]);
         }
         var widths = Enumerable.Range(0, rows[0].Length).Select(c => rows.Max(r => r[c].Length)).ToArray();
         for (var r = 0; r < rows.Count; r++)
@@ -134,7 +142,33 @@ public sealed class ConsoleReportRenderer(bool color) : IReportRenderer
         }
     }
 
-    private void WriteDetail(int n, HandshakeReport h, TextWriter o)
+    /// <summary>One row per file. Files that share no handshake (captures from different hosts) are read side by
+    /// side; a rotated set's handshakes continue from one file into the next.</summary>
+    private void WriteFiles(AnalysisReport report, TextWriter o)
+    {
+        var shared = report.Files.Any(f => f.SharesConnections);
+        o.WriteLine(Paint(Bold, $"Files ({report.Files.Count})") + (shared
+            ? ": merged in time order; handshakes continue from one file into another"
+            : ": merged in time order; no handshake continues from one file into another, so each file's summary stands alone"));
+        var rows = new List<string[]> { new[] { "FILE", "FORMAT", "PACKETS", "FIRST PACKET", "LAST PACKET", "HANDSHAKES", "FAILED", "CAUSES" } };
+        foreach (var f in report.Files)
+        {
+            rows.Add([
+                f.Name, f.Format, f.Packets.ToString(CultureInfo.InvariantCulture),
+                f.FirstPacketTime is { } first ? Date(first) : "-", f.LastPacketTime is { } last ? Date(last) : "-",
+                f.Handshakes.ToString(CultureInfo.InvariantCulture), f.Failed.ToString(CultureInfo.InvariantCulture),
+                f.Causes.Count == 0 ? "-" : string.Join(",", f.Causes),
+            ]);
+        }
+        var widths = Enumerable.Range(0, rows[0].Length).Select(c => rows.Max(r => r[c].Length)).ToArray();
+        for (var r = 0; r < rows.Count; r++)
+        {
+            var line = "  " + string.Join("  ", rows[r].Select((cell, c) => c == rows[r].Length - 1 ? cell : cell.PadRight(widths[c]))).TrimEnd();
+            o.WriteLine(r == 0 ? Paint(Bold, line) : line);
+        }
+    }
+
+    private void WriteDetail(AnalysisReport report, int n, HandshakeReport h, TextWriter o)
     {
         var header = $"Handshake {n}: {h.Client} -> {h.Server}" +
             $" (SNI {h.Sni ?? "none"}, {h.Version ?? "version unknown"}{(h.Cipher is null ? "" : ", " + h.Cipher)}): {h.Outcome.ToCode().ToUpperInvariant()}";
@@ -154,11 +188,11 @@ public sealed class ConsoleReportRenderer(bool color) : IReportRenderer
         {
             o.WriteLine();
             o.WriteLine("  Packets");
-            var width = h.Ladder.Max(s => s.Packet.ToString(CultureInfo.InvariantCulture).Length) + 1;
+            var width = h.Ladder.Max(s => report.PacketText(s.Packet).Length);
             foreach (var s in h.Ladder)
             {
                 var arrow = s.From == Peer.Client ? "client -> server" : "server -> client";
-                var line = $"    {("#" + s.Packet.ToString(CultureInfo.InvariantCulture)).PadRight(width)}  {ClockTime(s.Time)}  {arrow}  {s.What}";
+                var line = $"    {report.PacketText(s.Packet).PadRight(width)}  {ClockTime(s.Time)}  {arrow}  {s.What}";
                 var bad = s.What.Contains("Alert", StringComparison.Ordinal) || s.What is "RST" || s.What.Contains("alert-sized", StringComparison.Ordinal);
                 o.WriteLine(bad ? Paint(Red, line) : line);
             }

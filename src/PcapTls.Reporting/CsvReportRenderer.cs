@@ -19,7 +19,10 @@ public sealed class CsvReportRenderer : IReportRenderer
     {
         var options = new CsvWriterOptions { NewLine = "\n", FormatProvider = CultureInfo.InvariantCulture };
         using var csv = CsvWriter.Create(output, options, true);
-        csv.WriteRecord(Header);
+        // Several files: two last columns name the file each handshake starts in and its packet there; alerts and
+        // teardown packets are named file#packet.
+        var names = report.Files.Count > 0 ? report.PacketNames : null;
+        csv.WriteRecord(names is null ? Header : [.. Header, "file", "startFilePacket"]);
         foreach (var h in report.Handshakes)
         {
             csv.WriteField(h.Client);
@@ -35,13 +38,18 @@ public sealed class CsvReportRenderer : IReportRenderer
             csv.WriteField(string.Join(" | ", h.ServerCertificates.Select(c => c.Sha256)));
             csv.WriteField(string.Join(" | ", h.ClientCertificates.Select(c => c.Subject)));
             csv.WriteField(h.CertificateRequested ? "true" : "false");
-            csv.WriteField(string.Join(" | ", h.Alerts.Select(a => $"{a.From.ToCode()} {a.Level} {a.Description} #{a.Packet}")));
-            csv.WriteField(string.Join(" | ", h.Teardown.Select(t => $"{t.From.ToCode()} {t.Kind} #{t.Packet}")));
+            csv.WriteField(string.Join(" | ", h.Alerts.Select(a => $"{a.From.ToCode()} {a.Level} {a.Description} {report.PacketText(a.Packet)}")));
+            csv.WriteField(string.Join(" | ", h.Teardown.Select(t => $"{t.From.ToCode()} {t.Kind} {report.PacketText(t.Packet)}")));
             csv.WriteField(h.HostChecked ?? "");
             csv.WriteField(h.Verdict is null ? "" : h.Verdict.Trusted ? "true" : "false");
             csv.WriteField(h.Verdict?.ClientMessage ?? "");
             csv.WriteField(string.Join(" | ", h.Causes.Select(c => c.Summary)));
             csv.WriteField(string.Join(" | ", h.Causes.Select(c => c.Fix)));
+            if (names is not null)
+            {
+                csv.WriteField(names.FileOf(h.StartPacket) is var f and >= 0 ? names.FileNames[f] : "");
+                csv.WriteField(names.Name(h.StartPacket));
+            }
             csv.EndRecord();
         }
         csv.Flush();

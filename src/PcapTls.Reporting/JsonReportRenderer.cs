@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using PcapTls.Analysis;
+using PcapTls.Capture.Inputs;
 using PcapTls.Validation;
 
 namespace PcapTls.Reporting;
@@ -47,6 +48,10 @@ public sealed class JsonReportRenderer : IReportRenderer
             w.WriteNumber("truncatedPackets", report.Capture.TruncatedPackets);
             w.WriteNumber("tcpConnections", report.Capture.TcpConnections);
             w.WriteEndObject();
+            if (report.Files.Count > 0)
+            {
+                WriteFiles(w, report.Files);
+            }
 
             w.WriteStartObject("validation");
             w.WriteString("truststore", report.Trust.TrustStoreDescription);
@@ -64,7 +69,7 @@ public sealed class JsonReportRenderer : IReportRenderer
             w.WriteStartArray("handshakes");
             foreach (var h in report.Handshakes)
             {
-                WriteHandshake(w, h);
+                WriteHandshake(w, h, report.Files.Count > 0 ? report.PacketNames : null);
                 if (w.BytesPending >= FlushThreshold)
                 {
                     w.Flush();
@@ -77,6 +82,7 @@ public sealed class JsonReportRenderer : IReportRenderer
             {
                 w.WriteStartObject();
                 w.WriteNumber("packet", a.Packet);
+                WriteFilePacket(w, report.Files.Count > 0 ? report.PacketNames : null, a.Packet);
                 w.WriteString("kind", a.Kind);
                 w.WriteString("detail", a.Detail);
                 w.WriteEndObject();
@@ -153,14 +159,52 @@ public sealed class JsonReportRenderer : IReportRenderer
         public override void SetLength(long value) => throw new NotSupportedException();
     }
 
-    /// <summary>One handshake object; live's --format jsonl writes the same object, one per line.</summary>
-    public static void WriteHandshake(Utf8JsonWriter w, HandshakeReport h)
+    /// <summary>The files of a capture given as several, one object each (a handshake belongs to the file of its
+    /// first packet).</summary>
+    private static void WriteFiles(Utf8JsonWriter w, IReadOnlyList<CaptureFileSummary> files)
+    {
+        w.WriteStartArray("files");
+        foreach (var f in files)
+        {
+            w.WriteStartObject();
+            w.WriteString("name", f.Name);
+            w.WriteString("file", f.Path);
+            w.WriteString("format", f.Format);
+            w.WriteNumber("packets", f.Packets);
+            WriteTime(w, "firstPacketTime", f.FirstPacketTime);
+            WriteTime(w, "lastPacketTime", f.LastPacketTime);
+            w.WriteNumber("handshakes", f.Handshakes);
+            w.WriteNumber("failed", f.Failed);
+            WriteStrings(w, "causes", f.Causes);
+            w.WriteBoolean("sharesConnections", f.SharesConnections);
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+    }
+
+    /// <summary>"filePacket": "ring.pcap3#12" beside a packet number, when the capture is several files.</summary>
+    private static void WriteFilePacket(Utf8JsonWriter w, IPacketNames? names, long packet, string name = "filePacket")
+    {
+        if (names is not null)
+        {
+            w.WriteString(name, names.Name(packet));
+        }
+    }
+
+    /// <summary>One handshake object; live's --format jsonl writes the same object, one per line. With
+    /// <paramref name="names"/> (a capture of several files) each packet number gets its file#packet beside it.</summary>
+    public static void WriteHandshake(Utf8JsonWriter w, HandshakeReport h, IPacketNames? names = null)
     {
         w.WriteStartObject();
         w.WriteString("client", h.Client);
         w.WriteString("server", h.Server);
         w.WriteString("path", h.Path);
         w.WriteNumber("startPacket", h.StartPacket);
+        if (names is not null)
+        {
+            w.WriteString("file", names.FileOf(h.StartPacket) is var f and >= 0 ? names.FileNames[f] : null);
+            WriteFilePacket(w, names, h.StartPacket, "startFilePacket");
+        }
         WriteTime(w, "startTime", h.StartTime);
         WriteNullable(w, "sni", h.Sni);
         WriteNullable(w, "version", h.Version);
@@ -189,6 +233,7 @@ public sealed class JsonReportRenderer : IReportRenderer
                 w.WriteNull("code");
             }
             w.WriteNumber("packet", a.Packet);
+            WriteFilePacket(w, names, a.Packet);
             w.WriteBoolean("encrypted", a.Encrypted);
             w.WriteEndObject();
         }
@@ -200,6 +245,7 @@ public sealed class JsonReportRenderer : IReportRenderer
             w.WriteString("from", t.From.ToCode());
             w.WriteString("kind", t.Kind);
             w.WriteNumber("packet", t.Packet);
+            WriteFilePacket(w, names, t.Packet);
             w.WriteEndObject();
         }
         w.WriteEndArray();
@@ -219,6 +265,7 @@ public sealed class JsonReportRenderer : IReportRenderer
         {
             w.WriteStartObject();
             w.WriteNumber("packet", s.Packet);
+            WriteFilePacket(w, names, s.Packet);
             WriteTime(w, "time", s.Time);
             w.WriteString("from", s.From.ToCode());
             w.WriteString("what", s.What);

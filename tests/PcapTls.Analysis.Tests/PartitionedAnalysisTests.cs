@@ -84,7 +84,7 @@ public sealed class PartitionedAnalysisTests
     public void ManyConnectionsChoosePartitioningAndBulkDataDoesNot()
     {
         var (merged, _) = Merged.Value;
-        Assert.IsTrue(CaptureAnalyzer.ManyConnections(merged, CancellationToken.None), "dozens of handshakes in a few hundred KB");
+        Assert.IsTrue(CaptureAnalyzer.ManyConnections(CaptureFileReader.Open(merged), CancellationToken.None), "dozens of handshakes in a few hundred KB");
 
         // One connection, then a long transfer: the largest frame of the capture again and again (no new SYN).
         var frames = new List<(long Time, byte[] Data, int OriginalLength)>();
@@ -105,7 +105,7 @@ public sealed class PartitionedAnalysisTests
                 }
                 writer.Complete();
             }
-            Assert.IsFalse(CaptureAnalyzer.ManyConnections(path, CancellationToken.None), "one connection in megabytes of data");
+            Assert.IsFalse(CaptureAnalyzer.ManyConnections(CaptureFileReader.Open(path), CancellationToken.None), "one connection in megabytes of data");
         }
         finally
         {

@@ -82,7 +82,7 @@ public sealed partial class InputKindsTests
                 var (c, merged, e) = Run(null, Args("analyze", given));
                 Assert.AreEqual(0, c, e);
                 CollectionAssert.AreEqual(Handshakes(plain), Handshakes(merged));
-                StringAssert.Contains(merged, "Packets are numbered in merged time order: #1-#5 = ring_00000_");
+                StringAssert.Contains(merged, "\"startFilePacket\": \"ring_00000_");
             }
         }
         finally

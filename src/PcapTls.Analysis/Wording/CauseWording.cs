@@ -131,8 +131,8 @@ internal static class CauseWording
                     gaps.AppendLiteral(", ");
                 }
                 gaps.AppendFormatted(o.PeerOf(i).ToCode());
-                gaps.AppendLiteral(" data missing before #");
-                gaps.AppendFormatted(o.GapPacket[i]);
+                gaps.AppendLiteral(" data missing before ");
+                gaps.AppendFormatted(Packet(o.GapPacket[i]));
                 any = true;
             }
         }

@@ -31,8 +31,14 @@ internal static class EvidenceText
         _ => kind.ToString().ToUpperInvariant(),
     };
 
-    /// <summary>A packet as the texts quote it ("#12"), written straight into the text that quotes it.</summary>
+    /// <summary>A packet as the texts quote it ("#12", or "ring.pcap3#12" when the capture is several files),
+    /// written straight into the text that quotes it.</summary>
     internal static PacketNumber Packet(long n) => new(n);
+
+    /// <summary>The packet names of the capture being judged on this thread (set by <see cref="HandshakeJudge.Judge"/>
+    /// for the judgement's duration); null for one file.</summary>
+    [ThreadStatic]
+    internal static PcapTls.Capture.Inputs.IPacketNames? Names;
 
     internal static ReadOnlySpan<char> Short(ReadOnlySpan<char> sha256) => sha256.Length > 16 ? sha256[..16] : sha256;
 
@@ -55,8 +61,8 @@ internal static class EvidenceText
             }
             text.AppendLiteral(items++ == 0 ? "; " : ", ");
             text.AppendFormatted(o.PeerOf(x.Side).ToCode());
-            text.AppendLiteral(x.Kind == TcpControlKind.Fin ? " FIN #" : " RST #");
-            text.AppendFormatted(x.Packet);
+            text.AppendLiteral(x.Kind == TcpControlKind.Fin ? " FIN " : " RST ");
+            text.AppendFormatted(Packet(x.Packet));
         }
         return items == 0 ? "" : text.ToStringAndClear();
     }
@@ -69,8 +75,8 @@ internal static class EvidenceText
         var parts = 0;
         if (o.ClientHelloPacket != 0)
         {
-            text.AppendLiteral("ClientHello #");
-            text.AppendFormatted(o.ClientHelloPacket);
+            text.AppendLiteral("ClientHello ");
+            text.AppendFormatted(Packet(o.ClientHelloPacket));
             if (o.ClientHello?.ServerName is { } sni)
             {
                 text.AppendLiteral(" (SNI ");
@@ -94,8 +100,8 @@ internal static class EvidenceText
             {
                 text.AppendLiteral(" (encrypted)");
             }
-            text.AppendLiteral(" #");
-            text.AppendFormatted(a.Packet);
+            text.AppendLiteral(" ");
+            text.AppendFormatted(Packet(a.Packet));
         }
         var td = TeardownText(o).AsSpan().TrimStart("; ");
         if (td.Length > 0)
@@ -108,8 +114,8 @@ internal static class EvidenceText
 
     private static void AppendChain(ref DefaultInterpolatedStringHandler text, HandshakeObservation o, SeenCertificates.Seen[] certificates)
     {
-        text.AppendLiteral("Certificate #");
-        text.AppendFormatted(o.ServerCertificatePacket);
+        text.AppendLiteral("Certificate ");
+        text.AppendFormatted(Packet(o.ServerCertificatePacket));
         if (o.ServerCertificateDecrypted)
         {
             text.AppendLiteral(" (decrypted)");
@@ -201,12 +207,18 @@ internal static class EvidenceText
 /// <summary>"#12": a packet number as the report texts quote it, formatted without an intermediate string.</summary>
 internal readonly struct PacketNumber(long number) : ISpanFormattable
 {
-    public override string ToString() => "#" + number.ToString(CultureInfo.InvariantCulture);
+    public override string ToString() => EvidenceText.Names is { } names ? names.Name(number) : "#" + number.ToString(CultureInfo.InvariantCulture);
 
     public string ToString(string? format, IFormatProvider? formatProvider) => ToString();
 
     public bool TryFormat(Span<char> destination, out int charsWritten, ReadOnlySpan<char> format, IFormatProvider? provider)
     {
+        if (EvidenceText.Names is { } names)
+        {
+            var name = names.Name(number);
+            charsWritten = name.TryCopyTo(destination) ? name.Length : 0;
+            return charsWritten > 0;
+        }
         if (destination.Length > 1 && number.TryFormat(destination[1..], out var digits, default, CultureInfo.InvariantCulture))
         {
             destination[0] = '#';

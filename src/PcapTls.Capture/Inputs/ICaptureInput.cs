@@ -24,5 +24,9 @@ public interface ICaptureInput
     /// <summary>TLS key logs carried in pcapng Decryption Secrets Blocks, each with where it was found.</summary>
     IReadOnlyList<(string Source, string Text)> EmbeddedKeyLogs { get; }
 
+    /// <summary>Per-file packet names when the input is several files; null for one file or a pipe (packet
+    /// numbers are then the file's own).</summary>
+    IPacketNames? PacketNames => null;
+
     void Read(IPacketHandler handler, ICaptureAnomalySink? anomalies = null, CancellationToken ct = default);
 }

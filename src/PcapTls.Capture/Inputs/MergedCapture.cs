@@ -9,7 +9,7 @@ namespace PcapTls.Capture.Inputs;
 /// <see cref="BatchBytes"/>); frames are numbered 1, 2, ... in merged order, and <see cref="Origin"/> gives back
 /// the file and its own frame number (what the user opens in Wireshark).
 /// </summary>
-public sealed class MergedCapture : ICaptureInput
+public sealed class MergedCapture : ICaptureInput, IPacketNames
 {
     /// <summary>Files read as one capture.</summary>
     public const int MaxFiles = 256;
@@ -25,6 +25,9 @@ public sealed class MergedCapture : ICaptureInput
     public const int MaxRuns = 1 << 20;
 
     private readonly List<Run> _runs = [];
+
+    // The runs grow on the merging thread while the analysis's workers name packets already delivered.
+    private readonly Lock _runsGate = new();
 
     public MergedCapture(IReadOnlyList<CaptureFileReader> files)
     {
@@ -64,6 +67,14 @@ public sealed class MergedCapture : ICaptureInput
     /// <summary>The file and the file's own frame number of merged frame <paramref name="number"/>.</summary>
     public bool TryGetOrigin(long number, out int file, out long fileNumber)
     {
+        lock (_runsGate)
+        {
+            return TryGetOriginLocked(number, out file, out fileNumber);
+        }
+    }
+
+    private bool TryGetOriginLocked(long number, out int file, out long fileNumber)
+    {
         var lo = 0;
         var hi = _runs.Count - 1;
         while (lo <= hi)
@@ -92,17 +103,57 @@ public sealed class MergedCapture : ICaptureInput
 
     /// <summary>"name#12" for merged frame <paramref name="number"/>, or "#number" when its origin is unknown.</summary>
     public string Origin(long number) =>
-        TryGetOrigin(number, out var file, out var local) ? $"{System.IO.Path.GetFileName(Files[file].Path)}#{local}" : $"#{number}";
+        TryGetOrigin(number, out var file, out var local) ? $"{FileNames[file]}#{local}" : $"#{number}";
 
-    /// <summary>The runs of consecutive merged frames that came from one file, in order.</summary>
-    public IReadOnlyList<Run> Runs => _runs;
+    string IPacketNames.Name(long packet) => Origin(packet);
+
+    int IPacketNames.FileOf(long packet) => TryGetOrigin(packet, out var file, out _) ? file : -1;
+
+    IPacketNames? ICaptureInput.PacketNames => this;
+
+    /// <summary>Each file's name as packets are named ("ring.pcap3#12"): without its folder, unless two files share a
+    /// name (mp01/capture.pcap, mp02/capture.pcap), then the path below the folder they have in common.</summary>
+    public IReadOnlyList<string> FileNames => _fileNames ??= ShortNames(Files.Select(f => f.Path).ToList());
+
+    private string[]? _fileNames;
+
+    internal static string[] ShortNames(IReadOnlyList<string> paths)
+    {
+        var names = paths.Select(System.IO.Path.GetFileName).ToArray();
+        if (names.Distinct(StringComparer.Ordinal).Count() == names.Length)
+        {
+            return names!;
+        }
+        var full = paths.Select(System.IO.Path.GetFullPath).ToArray();
+        var common = System.IO.Path.GetDirectoryName(full[0]) ?? "";
+        while (common.Length > 0 && !full.All(f => f.StartsWith(common + System.IO.Path.DirectorySeparatorChar, StringComparison.Ordinal)))
+        {
+            common = System.IO.Path.GetDirectoryName(common) ?? "";
+        }
+        return [.. full.Select(f => common.Length > 0 ? System.IO.Path.GetRelativePath(common, f) : f)];
+    }
+
+    /// <summary>The runs of consecutive merged frames that came from one file, in order (a copy: safe while reading).</summary>
+    public IReadOnlyList<Run> Runs
+    {
+        get
+        {
+            lock (_runsGate)
+            {
+                return [.. _runs];
+            }
+        }
+    }
 
     /// <summary>Streams every frame of every file, merged by time. Damage found in a file is reported with the file's
     /// name and frame number in the detail. Throws only for I/O failures and cancellation.</summary>
     public void Read(IPacketHandler handler, ICaptureAnomalySink? anomalies = null, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(handler);
-        _runs.Clear();
+        lock (_runsGate)
+        {
+            _runs.Clear();
+        }
         OriginsComplete = true;
         PacketCount = 0;
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -110,7 +161,7 @@ public sealed class MergedCapture : ICaptureInput
         var collected = new ConcurrentQueue<CaptureAnomaly>();
         for (var i = 0; i < Files.Count; i++)
         {
-            feeds[i] = new Feed(Files[i], i, collected, stop.Token);
+            feeds[i] = new Feed(Files[i], FileNames[i], i, collected, stop.Token);
         }
         try
         {
@@ -158,6 +209,14 @@ public sealed class MergedCapture : ICaptureInput
 
     private void Remember(long number, int file, long fileNumber)
     {
+        lock (_runsGate)
+        {
+            RememberLocked(number, file, fileNumber);
+        }
+    }
+
+    private void RememberLocked(long number, int file, long fileNumber)
+    {
         if (_runs.Count > 0)
         {
             var last = _runs[^1];
@@ -193,6 +252,7 @@ public sealed class MergedCapture : ICaptureInput
         private readonly BlockingCollection<Batch> _full = new(BatchesQueued);
         private readonly ConcurrentBag<Batch> _free = [];
         private readonly CaptureFileReader _reader;
+        private readonly string _name;
         private readonly int _index;
         private readonly ConcurrentQueue<CaptureAnomaly> _anomalies;
         private readonly CancellationToken _ct;
@@ -202,9 +262,10 @@ public sealed class MergedCapture : ICaptureInput
         private int _at = -1;
         private Exception? _failure;
 
-        public Feed(CaptureFileReader reader, int index, ConcurrentQueue<CaptureAnomaly> anomalies, CancellationToken ct)
+        public Feed(CaptureFileReader reader, string name, int index, ConcurrentQueue<CaptureAnomaly> anomalies, CancellationToken ct)
         {
             _reader = reader;
+            _name = name;
             _index = index;
             _anomalies = anomalies;
             _ct = ct;
@@ -316,7 +377,7 @@ public sealed class MergedCapture : ICaptureInput
             public void Report(in CaptureAnomaly anomaly) => feed._anomalies.Enqueue(anomaly with
             {
                 PacketNumber = 0,
-                Detail = $"{System.IO.Path.GetFileName(feed._reader.Path)}#{anomaly.PacketNumber}: {anomaly.Detail}",
+                Detail = $"{feed._name}#{anomaly.PacketNumber}: {anomaly.Detail}",
             });
         }
     }
