@@ -13,7 +13,7 @@ namespace PcapTls.Validation;
 /// One certificate as received or as found in a truststore. Wraps BouncyCastle's parser; a certificate that does not
 /// parse is still an object (IsParsed=false, ParseError set) so a chain with a broken entry can be reported, not thrown.
 /// </summary>
-public sealed class CertificateInfo
+public sealed partial class CertificateInfo
 {
     private const string ServerAuthOid = "1.3.6.1.5.5.7.3.1";
     private const string ClientAuthOid = "1.3.6.1.5.5.7.3.2";
@@ -47,6 +47,8 @@ public sealed class CertificateInfo
         Version = bc.Version;
         ReadNames(bc);
         ReadConstraints(bc);
+        ReadNameConstraints(bc);
+        CriticalExtensionOids = bc.GetCriticalExtensionOids()?.Order(StringComparer.Ordinal).ToList() ?? [];
         ReadKey(bc);
     }
 

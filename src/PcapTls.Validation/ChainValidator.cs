@@ -33,8 +33,10 @@ public static class ChainValidator
                 Comparison = comparison,
                 Failure = failure,
                 Explanation = new PathExplanation(null, notes),
-                ClientMessage = sent.Count == 0 ? "Empty server certificate chain" : "Failed to parse server certificates",
-                PredictedAlert = ClientMessages.Alert(profile, failure, tls, null),
+                ClientMessage = profile == ClientProfile.Java
+                    ? ClientMessages.JavaMessage(sent.Count == 0 ? "Empty server certificate chain" : "Failed to parse server certificates", ClientMessages.Alert(profile, failure, tls, null, request.Java), failure, request.Java)
+                    : sent.Count == 0 ? "Empty server certificate chain" : "Failed to parse server certificates",
+                PredictedAlert = ClientMessages.Alert(profile, failure, tls, null, request.Java),
                 Findings = [new Finding(CauseCode.ClientRejectedCertificate, what, sent.Count == 0 ? "Certificate message with no certificate" : $"certificate #1: {sent[0].ParseError}",
                     "Fix the server's certificate configuration.", Certainty.High)],
             };
@@ -81,6 +83,13 @@ public static class ChainValidator
             message = profile == ClientProfile.Java ? ClientMessages.JavaEmptyAnchors : OpenSslVerifyError.Text(OpenSslVerifyError.UnableToGetIssuerCertLocally);
             opensslError = profile != ClientProfile.Java ? OpenSslVerifyError.UnableToGetIssuerCertLocally : null;
             message = profile == ClientProfile.Curl ? CurlMessages.VerifyFailed(message) : message;
+            path = null;
+        }
+        else if (profile == ClientProfile.Java && sent.Count > JavaRelease.DefaultMaxCertificateChainLength)
+        {
+            // CertificateMessage: the Certificate message is refused while it is parsed, before any validation.
+            failure1 = ClientFailure.ChainTooLong;
+            message = ClientMessages.JavaChainTooLong(JavaRelease.DefaultMaxCertificateChainLength + 1, JavaRelease.DefaultMaxCertificateChainLength);
             path = null;
         }
         else if (profile == ClientProfile.Java)
@@ -131,6 +140,11 @@ public static class ChainValidator
             }
         }
         var trustedResult = failure1 == ClientFailure.None;
+        var alert = ClientMessages.Alert(profile, failure1, tls, opensslError, request.Java, message);
+        if (profile == ClientProfile.Java)
+        {
+            message = ClientMessages.JavaMessage(message, alert, failure1, request.Java);
+        }
         var validPath = trustedResult || failure1 == ClientFailure.HostName ? path : null;
 
         var analysis = new FindingBuilder(request, sent, store, anchors, tree, host, failure1, failedAt, message);
@@ -144,7 +158,7 @@ public static class ChainValidator
             At = request.At,
             Findings = findings,
             ClientMessage = trustedResult ? null : message,
-            PredictedAlert = ClientMessages.Alert(profile, failure1, tls, opensslError),
+            PredictedAlert = alert,
             OpenSslErrorNumber = opensslError,
             Failure = failure1,
             Sent = sent,

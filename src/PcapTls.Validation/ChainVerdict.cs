@@ -14,6 +14,9 @@ public sealed record ValidationRequest(
     /// <summary>The negotiated TLS version (wire value, 0x0303 = TLS 1.2, 0x0304 = TLS 1.3); the alert Java sends depends on it. Null = TLS 1.2.</summary>
     public ushort? TlsVersion { get; init; }
 
+    /// <summary>Java profile: which JDK release's messages and alerts to predict (they changed within JDK 17).</summary>
+    public JavaRelease Java { get; init; } = JavaRelease.Default;
+
     /// <summary>OpenSSL profile only: accept a trusted certificate that is not self-signed as the anchor (X509_V_FLAG_PARTIAL_CHAIN).</summary>
     public bool AllowPartialChain { get; init; }
 }

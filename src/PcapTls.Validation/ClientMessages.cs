@@ -13,6 +13,12 @@ internal enum ClientFailure
     NotCa,
     PathLength,
     KeyUsage,
+    /// <summary>Java's EndEntityChecker: the server certificate's key usage lacks what the key exchange needs.</summary>
+    EndEntityKeyUsage,
+    NameConstraints,
+    CriticalExtension,
+    /// <summary>Java: more certificates than jdk.tls.maxCertificateChainLength.</summary>
+    ChainTooLong,
     Algorithm,
     ExtendedKeyUsage,
     HostName,
@@ -23,6 +29,7 @@ internal enum ClientFailure
 /// <summary>TLS alert descriptions (RFC 8446 section 6 wire values).</summary>
 internal static class TlsAlert
 {
+    public const byte HandshakeFailure = 40;
     public const byte BadCertificate = 42;
     public const byte UnsupportedCertificate = 43;
     public const byte CertificateExpired = 45;
@@ -106,7 +113,35 @@ internal static class ClientMessages
     public const string JavaEmptyAnchors = "Unexpected error: java.security.InvalidAlgorithmParameterException: the trustAnchors parameter must be non-empty";
     public const ushort Tls13 = 0x0304;
 
-    public static byte? Alert(ClientProfile profile, ClientFailure failure, ushort tlsVersion, int? openSslError)
+    /// <summary>What JSSE's exception says: sun.security.ssl.Alert.createSSLException puts the alert's name first in
+    /// the releases that do (<see cref="JavaRelease.AlertNameInMessage"/>); an SSLException thrown as is (the chain
+    /// length check) keeps its text.</summary>
+    public static string? JavaMessage(string? message, byte? alert, ClientFailure failure, JavaRelease release)
+    {
+        if (message is null || alert is not { } a || !release.AlertNameInMessage || failure == ClientFailure.ChainTooLong)
+        {
+            return message;
+        }
+        return $"({AlertName(a)}) {message}";
+    }
+
+    /// <summary>sun.security.ssl.Alert's descriptions.</summary>
+    private static string AlertName(byte alert) => alert switch
+    {
+        TlsAlert.HandshakeFailure => "handshake_failure",
+        TlsAlert.BadCertificate => "bad_certificate",
+        TlsAlert.UnsupportedCertificate => "unsupported_certificate",
+        TlsAlert.CertificateExpired => "certificate_expired",
+        TlsAlert.CertificateUnknown => "certificate_unknown",
+        TlsAlert.UnknownCa => "unknown_ca",
+        TlsAlert.DecryptError => "decrypt_error",
+        TlsAlert.InternalError => "internal_error",
+        _ => alert.ToString(System.Globalization.CultureInfo.InvariantCulture),
+    };
+
+    public static string JavaChainTooLong(int count, int max) => $"The certificate chain length ({count}) exceeds the maximum allowed length ({max})";
+
+    public static byte? Alert(ClientProfile profile, ClientFailure failure, ushort tlsVersion, int? openSslError, JavaRelease? release = null, string? message = null)
     {
         if (failure == ClientFailure.None)
         {
@@ -129,9 +164,17 @@ internal static class ClientMessages
         {
             return TlsAlert.BadCertificate;
         }
-        // JSSE's T12CertificateConsumer maps the CertPathValidatorException reason to an alert; the TLS 1.3 consumer
-        // was measured sending certificate_unknown for an expired chain.
-        if (tlsVersion >= Tls13)
+        if (failure == ClientFailure.ChainTooLong)
+        {
+            // SSLSocketImpl.startHandshake: the SSLProtocolException from parsing the Certificate message is an
+            // IOException, answered with handshake_failure.
+            return TlsAlert.HandshakeFailure;
+        }
+        release ??= JavaRelease.Default;
+        // CertificateMessage.getCertificateAlert maps the CertPathValidatorException reason to an alert; the TLS 1.3
+        // consumer of the earlier release sent certificate_unknown for every failure (measured: expired chain).
+        var tls13 = tlsVersion >= Tls13;
+        if (tls13 && !release.Tls13AlertByReason)
         {
             return TlsAlert.CertificateUnknown;
         }
@@ -139,6 +182,9 @@ internal static class ClientMessages
         {
             ClientFailure.Expired => TlsAlert.CertificateExpired,
             ClientFailure.NotYetValid or ClientFailure.Signature => TlsAlert.BadCertificate,
+            // "Per TLSv1.3 RFC we MUST abort the handshake with a bad_certificate alert" for an MD5 or SHA-1 signature.
+            ClientFailure.Algorithm when tls13 && message is not null
+                && (message.Contains("MD5WITH", StringComparison.OrdinalIgnoreCase) || message.Contains("SHA1WITH", StringComparison.OrdinalIgnoreCase)) => TlsAlert.BadCertificate,
             ClientFailure.Algorithm => TlsAlert.UnsupportedCertificate,
             _ => TlsAlert.CertificateUnknown,
         };

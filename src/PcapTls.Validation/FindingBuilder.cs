@@ -80,6 +80,26 @@ internal sealed class FindingBuilder
                     $"{_failedAt.Subject} ({Index(_failedAt)}): {(_failure == ClientFailure.NotCa ? "basic constraints do not make it a CA" : _failure == ClientFailure.PathLength ? $"path length constraint {_failedAt.PathLength} exceeded" : "key usage lacks keyCertSign")}{ClientSays}",
                     "Issue the intermediate with basicConstraints CA:TRUE, keyUsage keyCertSign and a path length that fits.", Certainty.High));
                 break;
+            case ClientFailure.EndEntityKeyUsage:
+                findings.Add(new Finding(CauseCode.ClientRejectedCertificate, "The leaf's key usage does not allow digital signatures",
+                    $"{_sent[0].Subject} keyUsage lacks digitalSignature, which every key exchange the client allows (ECDHE, DHE, TLS 1.3) needs{ClientSays}",
+                    "Reissue the certificate with keyUsage digitalSignature (and keyEncipherment for RSA keys if old clients need it).", Certainty.High));
+                break;
+            case ClientFailure.NameConstraints when _failedAt is not null:
+                findings.Add(new Finding(CauseCode.ClientRejectedCertificate, $"{_failedAt.DisplayName} is outside the name constraints of a CA above it",
+                    $"{_failedAt.Subject} ({Index(_failedAt)}): names {string.Join(", ", _failedAt.DnsNames.Concat(_failedAt.IpAddresses).DefaultIfEmpty(_failedAt.CommonName ?? "-"))} are not within the permitted subtrees or are excluded{ClientSays}",
+                    "Issue the certificate from a CA whose name constraints permit its names, or have the CA's constraints widened.", Certainty.High));
+                break;
+            case ClientFailure.CriticalExtension when _failedAt is not null:
+                findings.Add(new Finding(CauseCode.ClientRejectedCertificate, $"{_failedAt.DisplayName} has a critical extension the client does not process",
+                    $"{_failedAt.Subject} ({Index(_failedAt)}): critical extensions {string.Join(", ", _failedAt.CriticalExtensionOids)}{ClientSays}",
+                    "Reissue the certificate without marking unknown extensions critical.", Certainty.High));
+                break;
+            case ClientFailure.ChainTooLong:
+                findings.Add(new Finding(CauseCode.JavaHandshakeLimit, "The server sends more certificates than a Java client accepts",
+                    $"{_sent.Count} certificates, jdk.tls.maxCertificateChainLength is {JavaRelease.DefaultMaxCertificateChainLength}{ClientSays}",
+                    "Send only the leaf and the intermediates up to the root, or raise -Djdk.tls.maxCertificateChainLength on the client.", Certainty.High));
+                break;
             default:
                 findings.AddRange(TreeFindings());
                 break;

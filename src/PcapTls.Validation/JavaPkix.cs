@@ -17,7 +17,13 @@ internal static class JavaPkix
         {
             return decision;
         }
-        // Validator.validate runs the EndEntityChecker after the path is accepted.
+        // Validator.validate runs the EndEntityChecker after the path is accepted. checkTLSServer: the key usage
+        // first; with Java's default jdk.tls.disabledAlgorithms (TLS_RSA_*, ECDH) every key exchange left is signed
+        // (DHE/ECDHE, or "UNKNOWN" in TLS 1.3), so digitalSignature is the bit it needs.
+        if (purpose == KeyPurpose.ServerAuth && !chain[0].AllowsDigitalSignature)
+        {
+            return new Decision(ClientFailure.EndEntityKeyUsage, "KeyUsage does not allow digital signatures", null, chain[0]);
+        }
         if (!chain[0].AllowsPurpose(purpose))
         {
             var what = purpose == KeyPurpose.ServerAuth ? "TLS server" : "TLS client";
@@ -85,10 +91,20 @@ internal static class JavaPkix
         return last ?? new Decision(ClientFailure.NoPath, ClientMessages.JavaValidationPrefix + ClientMessages.JavaNoTrustAnchor, null, null);
     }
 
+    /// <summary>The extensions the PKIX checkers resolve: KeyChecker (key usage, EKU, SAN), ConstraintsChecker (basic
+    /// and name constraints), PolicyChecker (policies, mappings, policy constraints, inhibitAnyPolicy).</summary>
+    private static readonly HashSet<string> ProcessedCriticalExtensions = new(StringComparer.Ordinal)
+    {
+        "2.5.29.15", "2.5.29.37", "2.5.29.17", "2.5.29.19", "2.5.29.30", "2.5.29.32", "2.5.29.33", "2.5.29.36", "2.5.29.54",
+    };
+
     private static Decision ValidateWith(IReadOnlyList<CertificateInfo> chain, CertificateInfo anchor, DateTimeOffset at)
     {
         var jdkCa = PathSearch.IsJdkCa(anchor);
         var maxPathLength = chain.Count;
+        // ConstraintsChecker.prevNC: the name constraints of the CAs above; the anchor's own are not used (JSSE
+        // makes its TrustAnchor without name constraints).
+        var nameConstraints = new List<NameConstraintSet>();
         var issuer = anchor;
         for (var k = chain.Count - 1; k >= 0; k--)
         {
@@ -130,6 +146,16 @@ internal static class JavaPkix
                     maxPathLength = p;
                 }
             }
+            // ConstraintsChecker.verifyNameConstraints: every certificate below a constraining CA, except a
+            // self-issued intermediate.
+            if ((isTarget || !cert.IsSelfIssued) && nameConstraints.Any(nc => !JavaNameConstraints.Allows(nc, cert)))
+            {
+                return Fail(ClientFailure.NameConstraints, "name constraints check failed");
+            }
+            if (cert.NameConstraints is { } own)
+            {
+                nameConstraints.Add(own);
+            }
             // BasicChecker: signature, validity, name chaining
             if (!cert.IsSignedBy(issuer))
             {
@@ -142,6 +168,11 @@ internal static class JavaPkix
             if (!issuer.IsNamedAsIssuerOf(cert))
             {
                 return Fail(ClientFailure.NoPath, "subject/issuer name chaining check failed");
+            }
+            // PKIXMasterCertPathValidator: after every checker has removed the extensions it processes.
+            if (cert.CriticalExtensionOids.Any(oid => !ProcessedCriticalExtensions.Contains(oid)))
+            {
+                return Fail(ClientFailure.CriticalExtension, "unrecognized critical extension(s)");
             }
             issuer = cert;
         }
