@@ -267,7 +267,10 @@ public sealed class HandshakePipeline : IPacketHandler, ITcpStreamConsumerFactor
 
     ITcpStreamConsumer ITcpStreamConsumerFactory.Create(TcpConnectionInfo connection)
     {
-        TcpConnections++;
+        if (!connection.Continues)
+        {
+            TcpConnections++;
+        }
         return new HandshakeTracker(connection, Options.TlsLimits, Options.Decryptors, OnConnectionEnd);
     }
 
@@ -283,7 +286,8 @@ public sealed class HandshakePipeline : IPacketHandler, ITcpStreamConsumerFactor
         {
             Add(a);
         }
-        if (HandshakeJudge.IsMidstreamTls(observation))
+        // A connection continuing after its eviction is not a capture that began late (resumed-after-eviction says so).
+        if (!observation.Connection.Continues && HandshakeJudge.IsMidstreamTls(observation))
         {
             Add(new ReportAnomaly(observation.FirstPacket, "midstream-tls",
                 $"TLS records between {observation.Connection.Originator} and {observation.Connection.Responder}, but the capture began after their handshake"));

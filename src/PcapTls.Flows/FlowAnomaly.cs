@@ -14,6 +14,8 @@ public enum FlowAnomalyKind
     MidstreamStart,
     /// <summary>A connection was silent longer than the idle timeout and was ended.</summary>
     IdleEvicted,
+    /// <summary>An evicted connection's segments came back: the same connection continues (counted once).</summary>
+    ResumedAfterEviction,
     /// <summary>More anomalies of one kind than the reporting limit; the rest are only counted.</summary>
     AnomaliesSuppressed,
 }

@@ -31,6 +31,16 @@ public sealed record FlowLimits
     /// capture ran 1.6x faster with 1 s than with 5 s, the same answer).</summary>
     public TimeSpan ClosedGracePeriod { get; init; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>How long after its close a connection's 4-tuple still takes late segments as that connection's
+    /// (retransmissions, last ACKs, a late copy of its SYN) instead of starting another: TIME-WAIT, two maximum segment
+    /// lifetimes of two minutes each (RFC 9293 sections 3.4.2 and 3.6). A SYN with a new sequence number opens a new
+    /// connection at any time.</summary>
+    public TimeSpan TimeWait { get; init; } = TimeSpan.FromMinutes(4);
+
+    /// <summary>Connections remembered after they left the table (closed, idle or evicted for room), so that their
+    /// late or resumed segments are recognised as theirs; the oldest is forgotten first. A few dozen bytes each.</summary>
+    public int MaxRetiredConnectionsRemembered { get; init; } = 100_000;
+
     /// <summary>An ACK further than this beyond the data seen is not taken as proof of a hole (it is more
     /// likely garbage or another connection's numbers).</summary>
     public int MaxAckedGapBytes { get; init; } = 16 << 20;

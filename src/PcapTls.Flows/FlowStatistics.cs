@@ -23,8 +23,15 @@ public sealed class FlowStatistics
 
     public long Segments { get; internal set; }
 
-    /// <summary>Segments with no payload, SYN, FIN or RST on an unknown connection (typically late ACKs).</summary>
+    /// <summary>Bare ACKs (and 1-byte keep-alives) on an unknown connection (typically late ACKs).</summary>
     public long SegmentsIgnored { get; internal set; }
+
+    /// <summary>Segments of a connection that had closed, within <see cref="FlowLimits.TimeWait"/> of its close
+    /// (retransmissions, last ACKs): not a new connection.</summary>
+    public long SegmentsAfterClose { get; internal set; }
+
+    /// <summary>Evicted connections whose segments came back: they continue, counted once in <see cref="FlowsSeen"/>.</summary>
+    public long FlowsResumed { get; internal set; }
 
     /// <summary>Segments whose payload was entirely delivered already.</summary>
     public long Retransmissions { get; internal set; }

@@ -73,4 +73,8 @@ public sealed record TcpConnectionInfo(
     /// <summary>The headers the connection's first segment was found under, e.g.
     /// <c>ethernet/vlan 10/ipv4/vxlan 42/ethernet/ipv4</c>.</summary>
     public string Path { get; init; } = "";
+
+    /// <summary>The continuation of a connection that was evicted (idle, or the table was full) and whose segments
+    /// came back: the same TCP connection, already counted once, picked up mid-stream.</summary>
+    public bool Continues { get; init; }
 }

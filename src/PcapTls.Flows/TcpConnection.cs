@@ -57,7 +57,27 @@ internal sealed class TcpConnection
     private bool _contextFromOriginatorSeen;
     private bool _contextFromResponderSeen;
 
+    // The initial sequence number each side's SYN/ACK acknowledged for the other (its acknowledgment minus one):
+    // a SYN captured after the SYN/ACK that answers it is still this connection's opening SYN.
+    private uint _originatorIsnAcked;
+    private uint _responderIsnAcked;
+    private bool _originatorIsnAckedSeen;
+    private bool _responderIsnAckedSeen;
+
     public enum ContextFit : byte { Other, NotYetSeen, Same }
+
+    /// <summary>One side's identity facts, kept after the connection retires (<see cref="RetiredConnection"/>).</summary>
+    public readonly record struct SideState(bool ContextSeen, ulong Context, bool HasSyn, uint Isn, bool IsnAckedSeen, uint IsnAcked)
+    {
+        /// <summary>Is a SYN with this sequence number this side's opening SYN (sent again, or captured late)?</summary>
+        public bool IsOpeningSequence(uint seq) => (HasSyn && Isn == seq) || (IsnAckedSeen && IsnAcked == seq);
+    }
+
+    public SideState Originator => new(_contextFromOriginatorSeen, _contextFromOriginator, _fromOriginator.HasSyn, _fromOriginator.Isn,
+        _originatorIsnAckedSeen, _originatorIsnAcked);
+
+    public SideState Responder => new(_contextFromResponderSeen, _contextFromResponder, _fromResponder.HasSyn, _fromResponder.Isn,
+        _responderIsnAckedSeen, _responderIsnAcked);
 
     /// <summary>Does a segment from <paramref name="source"/> in tunnel context <paramref name="context"/> fit here?</summary>
     public ContextFit ContextMatch(NetEndpoint source, ulong context)
@@ -97,17 +117,11 @@ internal sealed class TcpConnection
 
     internal FlowStatistics Statistics => _table.Statistics;
 
-    /// <summary>A SYN (without ACK) on this 4-tuple: a retransmission of the SYN we know, or a new connection
-    /// reusing the ports?</summary>
-    public bool IsNewConnectionSyn(in TcpSegment s)
-    {
-        if (IsClosed)
-        {
-            return true;
-        }
-        var stream = s.Source == Info.Originator ? _fromOriginator : _fromResponder;
-        return !(stream.HasSyn && stream.Isn == s.Seq);
-    }
+    /// <summary>A SYN (without ACK) on this 4-tuple: this connection's own opening SYN (retransmitted, or captured
+    /// after the SYN/ACK that answers it), or a new connection reusing the ports? A new incarnation has a new
+    /// initial sequence number (RFC 9293 section 3.4.1), closed or not.</summary>
+    public bool IsNewConnectionSyn(in TcpSegment s) =>
+        !(s.Source == Info.Originator ? Originator : Responder).IsOpeningSequence(s.Seq);
 
     public void OnSegment(in TcpSegment s, SegmentPosition position)
     {
@@ -120,6 +134,19 @@ internal sealed class TcpConnection
         var flags = s.Flags;
 
         var dataSeq = s.Seq;
+        if ((flags & (TcpFlags.Syn | TcpFlags.Ack)) == (TcpFlags.Syn | TcpFlags.Ack))
+        {
+            if (fromOriginator && !_responderIsnAckedSeen)
+            {
+                _responderIsnAckedSeen = true;
+                _responderIsnAcked = unchecked(s.Ack - 1);
+            }
+            else if (!fromOriginator && !_originatorIsnAckedSeen)
+            {
+                _originatorIsnAckedSeen = true;
+                _originatorIsnAcked = unchecked(s.Ack - 1);
+            }
+        }
         if ((flags & TcpFlags.Syn) != 0)
         {
             dataSeq++;

@@ -14,6 +14,11 @@ public sealed class TcpFlowTable
     private readonly ITcpStreamConsumerFactory _factory;
     private readonly Dictionary<FlowKey, TcpConnection> _flows = [];
     private readonly Queue<TcpConnection> _closing = new();
+    // Connections that left the table, by 4-tuple (the latest per tuple), and their retirement order for the bound.
+    private readonly Dictionary<FlowKey, RetiredConnection> _retired = [];
+    private readonly Queue<(FlowKey Key, long Serial)> _retiredOrder = new();
+    private readonly long _timeWaitNanos;
+    private bool _finishing;
     private readonly long _idleTimeoutNanos;
     private readonly long _graceNanos;
     private readonly long _sweepIntervalNanos;
@@ -34,6 +39,7 @@ public sealed class TcpFlowTable
         Anomalies = new FlowAnomalyReporter(anomalies, Limits.MaxAnomaliesPerKind, Statistics);
         _idleTimeoutNanos = Limits.IdleTimeout.Ticks * 100;
         _graceNanos = Limits.ClosedGracePeriod.Ticks * 100;
+        _timeWaitNanos = Limits.TimeWait.Ticks * 100;
         // Idle connections are looked for a few times per timeout, not per packet.
         _sweepIntervalNanos = Math.Max(_idleTimeoutNanos / 4, 1_000_000_000L);
     }
@@ -75,18 +81,42 @@ public sealed class TcpFlowTable
         {
             // Port reuse: a fresh SYN on a 4-tuple whose connection is over (or was never properly seen).
             Retire(connection, FlowEndReason.Closed, connection.LastPosition);
+            _retired.Remove(key);
             connection = null;
+        }
+
+        RetiredConnection? resumes = null;
+        // A bare ACK (with PSH at most), or one byte with ACK only: typically the last ACK of a connection that left
+        // the table, or a keep-alive probe of an idle one (Windows sends one byte). It would only make an empty
+        // flow, or hand one stale byte to the consumer as its first data. Any other segment (a SYN, FIN, RST, data,
+        // or flags without ACK, as scans send) is a connection seen in the capture, as tshark counts it.
+        var flags = s.Flags & ~(TcpFlags.Ece | TcpFlags.Cwr | TcpFlags.Ns);
+        var bareAck = (s.PayloadOriginalLength == 0 && (flags == TcpFlags.Ack || flags == (TcpFlags.Ack | TcpFlags.Psh))) ||
+            (s.PayloadOriginalLength == 1 && flags == TcpFlags.Ack);
+        if (connection is null && _retired.Count > 0 && _retired.TryGetValue(key, out var gone) && gone.Fits(s.Source, context))
+        {
+            var opensAnother = (s.Flags & TcpFlags.Syn) != 0 && !gone.IsOwnSyn(s.Source, s.Seq);
+            if (opensAnother || (gone.Closed && _clock - gone.ClosedAtNanos > _timeWaitNanos))
+            {
+                Forget(gone);
+            }
+            else if (gone.Closed)
+            {
+                // TIME-WAIT: a retransmission, a last ACK or a late copy of the closed connection's SYN.
+                Statistics.SegmentsAfterClose++;
+                return;
+            }
+            else if (!bareAck)
+            {
+                Forget(gone);
+                resumes = gone;
+            }
         }
 
         if (connection is null)
         {
-            var startsSomething = (s.Flags & (TcpFlags.Syn | TcpFlags.Fin | TcpFlags.Rst)) != 0 ||
-                (s.PayloadOriginalLength > 1 || (s.PayloadOriginalLength == 1 && s.Flags != TcpFlags.Ack));
-            if (!startsSomething)
+            if (bareAck)
             {
-                // A bare ACK (typically the last ACK of a retired connection) would only make an empty flow, and a
-                // 1-byte ACK-only segment is a keep-alive probe of an idle connection (Windows sends one byte):
-                // starting a connection there would hand one stale byte to the consumer as its first data.
                 Statistics.SegmentsIgnored++;
                 return;
             }
@@ -94,7 +124,7 @@ public sealed class TcpFlowTable
             {
                 MakeRoom(position);
             }
-            connection = Start(key, s, position);
+            connection = resumes is null ? Start(key, s, position) : Resume(resumes, s, position);
         }
 
         _recent = connection;
@@ -130,6 +160,7 @@ public sealed class TcpFlowTable
     /// CaptureEnded), in the order they started.</summary>
     public void Finish(SegmentPosition last)
     {
+        _finishing = true;
         var remaining = AllConnections().OrderBy(c => c.Serial).ToList();
         foreach (var c in remaining)
         {
@@ -144,6 +175,57 @@ public sealed class TcpFlowTable
         }
         _closing.Clear();
     }
+
+    /// <summary>Segments again on a connection that was evicted (idle or for room): the same connection continues
+    /// (not counted again), its consumer picking the stream up mid-way.</summary>
+    private TcpConnection Resume(RetiredConnection gone, in TcpSegment s, SegmentPosition position)
+    {
+        var info = gone.Info with { SawSyn = false, FirstPosition = position, Path = PathText(s.Path), Continues = true };
+        var connection = Add(gone.Key, info);
+        Statistics.FlowsResumed++;
+        Anomalies.Report(position.PacketNumber, FlowAnomalyKind.ResumedAfterEviction,
+            $"{info.Originator} -> {info.Responder}: segments again after {(position.TimestampNanos - gone.LastNanos) / 1e9:0} s of capture time " +
+            "without one; the same connection continues from here (counted once), its earlier part reported when it was let go");
+        return connection;
+    }
+
+    private TcpConnection Add(FlowKey key, TcpConnectionInfo info)
+    {
+        var consumer = _factory.Create(info);
+        var connection = new TcpConnection(this, key, info, consumer, ++_connectionSerial);
+        if (_flows.TryGetValue(key, out var sameTuple))
+        {
+            connection.NextSameTuple = sameTuple;
+        }
+        _flows[key] = connection;
+        _tracked++;
+        Statistics.ActiveFlows = _tracked;
+        Statistics.PeakActiveFlows = Math.Max(Statistics.PeakActiveFlows, _tracked);
+        return connection;
+    }
+
+    /// <summary>Remembers a connection that leaves the table (at most <see cref="FlowLimits.MaxRetiredConnectionsRemembered"/>,
+    /// the oldest forgotten first).</summary>
+    private void Remember(TcpConnection c)
+    {
+        if (_finishing || Limits.MaxRetiredConnectionsRemembered <= 0)
+        {
+            return;
+        }
+        var gone = new RetiredConnection(c.Key, c.Info, c.Serial, c.IsClosed, c.ClosedAtNanos, c.LastPosition.TimestampNanos, c.Originator, c.Responder);
+        _retired[c.Key] = gone;
+        _retiredOrder.Enqueue((c.Key, c.Serial));
+        while (_retiredOrder.Count > Limits.MaxRetiredConnectionsRemembered)
+        {
+            var (oldKey, oldSerial) = _retiredOrder.Dequeue();
+            if (_retired.TryGetValue(oldKey, out var old) && old.Serial == oldSerial)
+            {
+                _retired.Remove(oldKey);
+            }
+        }
+    }
+
+    private void Forget(RetiredConnection gone) => _retired.Remove(gone.Key);
 
     private TcpConnection Start(FlowKey key, in TcpSegment s, SegmentPosition position)
     {
@@ -169,17 +251,8 @@ public sealed class TcpFlowTable
         }
 
         var info = new TcpConnectionInfo(originator, responder, synOnly, position) { Path = PathText(s.Path) };
-        var consumer = _factory.Create(info);
-        var connection = new TcpConnection(this, key, info, consumer, ++_connectionSerial);
-        if (_flows.TryGetValue(key, out var sameTuple))
-        {
-            connection.NextSameTuple = sameTuple;
-        }
-        _flows[key] = connection;
-        _tracked++;
+        var connection = Add(key, info);
         Statistics.FlowsSeen++;
-        Statistics.ActiveFlows = _tracked;
-        Statistics.PeakActiveFlows = Math.Max(Statistics.PeakActiveFlows, _tracked);
         if (!synOnly)
         {
             Statistics.MidstreamStarts++;
@@ -354,6 +427,7 @@ public sealed class TcpFlowTable
             Statistics.FlowsClosed++;
         }
         Statistics.ActiveFlows = _tracked;
+        Remember(c);
         c.End(reason, position);
     }
 
