@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using System.Text.Json.Nodes;
 using PcapTls.Validation;
 
 namespace PcapTls.Cli;
@@ -90,13 +91,13 @@ internal static class TruststoreCommand
         var store = Load(parse);
         if (format == "json")
         {
-            VerdictJson.WriteObject(o, new
+            VerdictJson.WriteObject(o, new JsonObject
             {
-                source = store.Source,
-                format = store.Format.ToString(),
-                javaVisible = store.JavaVisibleCount,
-                warnings = store.Warnings,
-                entries = store.Entries.Select(e => new { alias = e.Alias, type = EntryType(e.Type), visibleToJava = e.VisibleToJava, certificate = VerdictJson.Certificate(e.Certificate) }),
+                ["source"] = store.Source,
+                ["format"] = store.Format.ToString(),
+                ["javaVisible"] = store.JavaVisibleCount,
+                ["warnings"] = VerdictJson.Strings(store.Warnings),
+                ["entries"] = VerdictJson.Array(store.Entries, e => new JsonObject { ["alias"] = e.Alias, ["type"] = EntryType(e.Type), ["visibleToJava"] = e.VisibleToJava, ["certificate"] = VerdictJson.Certificate(e.Certificate) }),
             });
             return (int)ExitCode.Ok;
         }
@@ -131,13 +132,13 @@ internal static class TruststoreCommand
         var verdict = ChainValidator.Validate(new ValidationRequest(chain.Select(c => c.Der).ToList(), store, null, DateTimeOffset.UtcNow));
         if (format == "json")
         {
-            VerdictJson.WriteObject(o, new
+            VerdictJson.WriteObject(o, new JsonObject
             {
-                truststore = store.Source,
-                entries = store.Entries.Count,
-                javaVisible = store.JavaVisibleCount,
-                rows = verdict.Comparison.Rows.Select(RowJson),
-                neededInTruststore = verdict.NeededInTrustStore.Select(c => new { subject = c.Subject, sha256 = c.Sha256Hex, pem = c.ToPem() }),
+                ["truststore"] = store.Source,
+                ["entries"] = store.Entries.Count,
+                ["javaVisible"] = store.JavaVisibleCount,
+                ["rows"] = VerdictJson.Array(verdict.Comparison.Rows, RowJson),
+                ["neededInTruststore"] = VerdictJson.Array(verdict.NeededInTrustStore, c => new JsonObject { ["subject"] = c.Subject, ["sha256"] = c.Sha256Hex, ["pem"] = c.ToPem() }),
             });
             return (int)ExitCode.Ok;
         }
@@ -152,17 +153,17 @@ internal static class TruststoreCommand
         return (int)ExitCode.Ok;
     }
 
-    public static object RowJson(TrustStoreComparisonRow r) => new
+    public static JsonObject RowJson(TrustStoreComparisonRow r) => new()
     {
-        index = r.Index + 1,
-        subject = r.Sent.Subject,
-        sha256 = r.Sent.Sha256Hex,
-        match = VerdictJson.Kebab(r.Match.ToString()),
-        bySha256 = r.BySha256?.Alias,
-        bySpki = r.BySpki?.Alias,
-        bySubject = r.BySubject.Select(e => e.Alias),
-        issuerByName = r.IssuerByName.Select(e => e.Alias),
-        verifyingIssuer = r.VerifyingIssuer?.Alias,
+        ["index"] = r.Index + 1,
+        ["subject"] = r.Sent.Subject,
+        ["sha256"] = r.Sent.Sha256Hex,
+        ["match"] = VerdictJson.Kebab(r.Match.ToString()),
+        ["bySha256"] = r.BySha256?.Alias,
+        ["bySpki"] = r.BySpki?.Alias,
+        ["bySubject"] = VerdictJson.Strings(r.BySubject.Select(e => e.Alias)),
+        ["issuerByName"] = VerdictJson.Strings(r.IssuerByName.Select(e => e.Alias)),
+        ["verifyingIssuer"] = r.VerifyingIssuer?.Alias,
     };
 
     public static void WriteComparison(TextWriter o, TrustStoreComparison comparison)

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using PcapTls.Validation;
 
 namespace PcapTls.Cli;
@@ -360,90 +361,104 @@ internal static class VerdictCsv
     }
 }
 
-/// <summary>The verdict as JSON (camelCase, stable field names).</summary>
+/// <summary>The verdict as JSON (camelCase, stable field names). Built as a JsonNode tree, not serialized from
+/// objects by reflection, so the NativeAOT build (trimmed, no runtime code generation) writes the same document.</summary>
 internal static class VerdictJson
 {
     private static readonly JsonSerializerOptions Options = new()
     {
         WriteIndented = true,
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
         Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
-    public static object Certificate(CertificateInfo c) => new
+    public static JsonObject Certificate(CertificateInfo c) => new()
     {
-        subject = c.Subject,
-        issuer = c.Issuer,
-        serial = c.SerialHex,
-        notBefore = c.NotBefore,
-        notAfter = c.NotAfter,
-        sha256 = c.Sha256Hex,
-        spkiSha256 = c.SpkiSha256Hex,
-        dnsNames = c.DnsNames,
-        ipAddresses = c.IpAddresses,
-        isCa = c.IsCa,
-        selfSigned = c.IsSelfSigned,
-        subjectKeyId = c.SubjectKeyId,
-        authorityKeyId = c.AuthorityKeyId,
-        signatureAlgorithm = c.SignatureAlgorithm,
-        publicKey = $"{c.PublicKeyAlgorithm} {c.PublicKeySize}",
-        caIssuers = c.CaIssuersUrls,
+        ["subject"] = c.Subject,
+        ["issuer"] = c.Issuer,
+        ["serial"] = c.SerialHex,
+        ["notBefore"] = c.NotBefore,
+        ["notAfter"] = c.NotAfter,
+        ["sha256"] = c.Sha256Hex,
+        ["spkiSha256"] = c.SpkiSha256Hex,
+        ["dnsNames"] = Strings(c.DnsNames),
+        ["ipAddresses"] = Strings(c.IpAddresses),
+        ["isCa"] = c.IsCa,
+        ["selfSigned"] = c.IsSelfSigned,
+        ["subjectKeyId"] = c.SubjectKeyId,
+        ["authorityKeyId"] = c.AuthorityKeyId,
+        ["signatureAlgorithm"] = c.SignatureAlgorithm,
+        ["publicKey"] = $"{c.PublicKeyAlgorithm} {c.PublicKeySize}",
+        ["caIssuers"] = Strings(c.CaIssuersUrls),
     };
 
-    private static object Node(PathNode n) => new
+    /// <summary>A JSON array of strings.</summary>
+    public static JsonArray Strings(IEnumerable<string?> items) => Array(items, s => s);
+
+    /// <summary>A JSON array of one node per item.</summary>
+    public static JsonArray Array<T>(IEnumerable<T> items, Func<T, JsonNode?> node)
     {
-        certificate = n.Certificate.Subject,
-        sha256 = n.Certificate.Sha256Hex,
-        origin = n.Origin,
-        anchor = n.IsAnchor,
-        problem = n.Problem,
-        issuerNotFound = n.IssuerNotFound,
-        attempts = n.Attempts.Select(a => new
+        var a = new JsonArray();
+        foreach (var item in items)
         {
-            candidate = a.Candidate.Subject,
-            sha256 = a.Candidate.Sha256Hex,
-            origin = a.Origin,
-            trusted = a.Trusted,
-            accepted = a.Accepted,
-            rejection = a.Accepted ? null : a.Rejection.ToString(),
-            reason = a.Reason,
-            next = a.Continuation is { IsAnchor: false } c ? Node(c) : null,
+            a.Add(node(item));
+        }
+        return a;
+    }
+
+    private static JsonObject Node(PathNode n) => new()
+    {
+        ["certificate"] = n.Certificate.Subject,
+        ["sha256"] = n.Certificate.Sha256Hex,
+        ["origin"] = n.Origin,
+        ["anchor"] = n.IsAnchor,
+        ["problem"] = n.Problem,
+        ["issuerNotFound"] = n.IssuerNotFound,
+        ["attempts"] = Array(n.Attempts, a => new JsonObject
+        {
+            ["candidate"] = a.Candidate.Subject,
+            ["sha256"] = a.Candidate.Sha256Hex,
+            ["origin"] = a.Origin,
+            ["trusted"] = a.Trusted,
+            ["accepted"] = a.Accepted,
+            ["rejection"] = a.Accepted ? null : a.Rejection.ToString(),
+            ["reason"] = a.Reason,
+            ["next"] = a.Continuation is { IsAnchor: false } c ? Node(c) : null,
         }),
     };
 
     public static void Write(TextWriter o, ChainVerdict v, TrustStore store)
     {
-        var doc = new
+        var doc = new JsonObject
         {
-            trusted = v.Trusted,
-            client = v.Profile.ToString().ToLowerInvariant(),
-            at = v.At,
-            clientMessage = v.ClientMessage,
-            alert = v.PredictedAlert,
-            causes = v.Findings.Select(f => new { code = f.Code.ToCode(), certainty = f.Certainty.ToString().ToLowerInvariant(), summary = f.Summary, evidence = f.Evidence, fix = f.Fix }),
-            hostName = new { host = v.HostName.Host, @checked = v.HostName.Checked, matched = v.HostName.Matched, method = v.HostName.Method, presented = v.HostName.Presented, explanation = v.HostName.Explanation },
-            chain = v.Sent.Select(Certificate),
-            path = v.Path?.Select(c => c.Sha256Hex),
-            explanation = v.Explanation.Root is { } r ? Node(r) : null,
-            notes = v.Explanation.Notes,
-            quality = new
+            ["trusted"] = v.Trusted,
+            ["client"] = v.Profile.ToString().ToLowerInvariant(),
+            ["at"] = v.At,
+            ["clientMessage"] = v.ClientMessage,
+            ["alert"] = v.PredictedAlert,
+            ["causes"] = Array(v.Findings, f => new JsonObject { ["code"] = f.Code.ToCode(), ["certainty"] = f.Certainty.ToString().ToLowerInvariant(), ["summary"] = f.Summary, ["evidence"] = f.Evidence, ["fix"] = f.Fix }),
+            ["hostName"] = new JsonObject { ["host"] = v.HostName.Host, ["checked"] = v.HostName.Checked, ["matched"] = v.HostName.Matched, ["method"] = v.HostName.Method, ["presented"] = Strings(v.HostName.Presented), ["explanation"] = v.HostName.Explanation },
+            ["chain"] = Array(v.Sent, Certificate),
+            ["path"] = v.Path is { } path ? Array(path, c => c.Sha256Hex) : null,
+            ["explanation"] = v.Explanation.Root is { } r ? Node(r) : null,
+            ["notes"] = Strings(v.Explanation.Notes),
+            ["quality"] = new JsonObject
             {
-                incomplete = v.Quality.Incomplete,
-                extra = v.Quality.Extra.Select(c => c.Sha256Hex),
-                duplicates = v.Quality.Duplicates.Select(c => c.Sha256Hex),
-                wrongOrder = v.Quality.WrongOrder,
-                anchorIncluded = v.Quality.AnchorIncluded,
-                expiringSoon = v.Quality.ExpiringSoon.Select(c => c.Sha256Hex),
-                weak = v.Quality.Weak,
+                ["incomplete"] = v.Quality.Incomplete,
+                ["extra"] = Array(v.Quality.Extra, c => c.Sha256Hex),
+                ["duplicates"] = Array(v.Quality.Duplicates, c => c.Sha256Hex),
+                ["wrongOrder"] = v.Quality.WrongOrder,
+                ["anchorIncluded"] = v.Quality.AnchorIncluded,
+                ["expiringSoon"] = Array(v.Quality.ExpiringSoon, c => c.Sha256Hex),
+                ["weak"] = Strings(v.Quality.Weak),
             },
-            truststore = new { source = store.Source, format = store.Format.ToString(), entries = store.Entries.Count, javaVisible = store.JavaVisibleCount, warnings = store.Warnings },
-            comparison = v.Comparison.Rows.Select(TruststoreCommand.RowJson),
-            neededInTruststore = v.NeededInTrustStore.Select(c => new { subject = c.Subject, sha256 = c.Sha256Hex, pem = c.ToPem() }),
+            ["truststore"] = new JsonObject { ["source"] = store.Source, ["format"] = store.Format.ToString(), ["entries"] = store.Entries.Count, ["javaVisible"] = store.JavaVisibleCount, ["warnings"] = Strings(store.Warnings) },
+            ["comparison"] = Array(v.Comparison.Rows, TruststoreCommand.RowJson),
+            ["neededInTruststore"] = Array(v.NeededInTrustStore, c => new JsonObject { ["subject"] = c.Subject, ["sha256"] = c.Sha256Hex, ["pem"] = c.ToPem() }),
         };
-        o.WriteLine(JsonSerializer.Serialize(doc, Options));
+        WriteObject(o, doc);
     }
 
-    public static void WriteObject(TextWriter o, object doc) => o.WriteLine(JsonSerializer.Serialize(doc, Options));
+    public static void WriteObject(TextWriter o, JsonNode doc) => o.WriteLine(doc.ToJsonString(Options));
 
     internal static string Kebab(string name)
     {
