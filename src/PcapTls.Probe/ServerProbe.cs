@@ -105,17 +105,13 @@ public static class ServerProbe
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(timeout);
         using var tcp = new TcpClient();
-        try
+        var connect = await TcpConnect.BeforeDeadlineAsync(tcp, host, port, deadline.Token, cancellationToken).ConfigureAwait(false);
+        switch (connect.Outcome)
         {
-            await tcp.ConnectAsync(host, port, deadline.Token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            return new ProbeResult { Failure = ProbeFailure.ConnectTimeout, Error = $"connect to {host}:{port} timed out after {timeout.TotalSeconds:0.#} s" };
-        }
-        catch (SocketException e)
-        {
-            return new ProbeResult { Failure = ProbeFailure.ConnectFailed, Error = $"connect to {host}:{port} failed: {e.SocketErrorCode}" };
+            case TcpConnectOutcome.TimedOut:
+                return new ProbeResult { Failure = ProbeFailure.ConnectTimeout, Error = $"connect to {host}:{port} timed out after {timeout.TotalSeconds:0.#} s" };
+            case TcpConnectOutcome.Failed:
+                return new ProbeResult { Failure = ProbeFailure.ConnectFailed, Error = $"connect to {host}:{port} failed: {connect.Error}" };
         }
 
         var crypto = new BcTlsCrypto(new SecureRandom());
