@@ -47,7 +47,7 @@ public static class CaptureAnalyzer
             report = report with
             {
                 PacketNames = reader.PacketNames,
-                Files = reader is MergedCapture merged ? CaptureFiles.Summarise(merged, report.Handshakes) : [],
+                Files = (reader is FilteredCapture f ? f.Inner : reader) is MergedCapture merged ? CaptureFiles.Summarise(merged, report.Handshakes) : [],
             };
         }
         return report;

@@ -42,6 +42,13 @@ internal static class AnalyzeCommand
         Description = "For TLS 1.3 handshakes whose chain the capture does not show (no key log), connect to the server now and fetch its chain (hanging up before the client's Finished), then validate it; when the server asks for a client certificate and the chain is trusted, a second connection checks whether it requires one.",
     };
 
+    /// <summary>analyze's --format has no short form: -f is the BPF filter (see <see cref="SelectionOptions.Filter"/>).</summary>
+    private static readonly Option<string> FormatOption = new("--format")
+    {
+        Description = "Output format: console (default), json or csv.",
+        DefaultValueFactory = _ => "console",
+    };
+
     private static readonly Option<int?> ThreadsOption = new("--threads")
     {
         Description = "Analysis pipelines working side by side, connections split between them (default: 2-4 for captures of 32 MB and more on a multi-core machine, else 1).",
@@ -54,7 +61,8 @@ internal static class AnalyzeCommand
         CommonOptions.AddValidationOptions(command);
         command.Options.Add(CommonOptions.Keylog);
         command.Options.Add(CommonOptions.TargetEndpoint);
-        command.Options.Add(CommonOptions.Format);
+        command.Options.Add(FormatOption);
+        SelectionOptions.AddTo(command);
         command.Options.Add(OutputOption);
         command.Options.Add(ExportCertsOption);
         command.Options.Add(WritePcapOption);
@@ -69,7 +77,9 @@ internal static class AnalyzeCommand
     private static int Run(ParseResult parse, TextWriter stdout, TextWriter stderr, Func<Stream> standardInput)
     {
         var arguments = parse.GetValue(CaptureArgument)!;
-        var format = CommonOptions.ParseFormat(parse);
+        var (filter, formatText) = SelectionOptions.FilterAndFormat(parse, FormatOption, stderr);
+        var format = CommonOptions.ParseFormat(formatText);
+        var selection = SelectionOptions.Parse(parse);
         var only = parse.GetValue(OnlyOption) ?? "failed";
         if (only is not ("failed" or "all"))
         {
@@ -96,7 +106,7 @@ internal static class AnalyzeCommand
         ICaptureInput? input = null;
         try
         {
-            input = CaptureInputs.Open(arguments, standardInput);
+            input = SelectionOptions.WithFilter(CaptureInputs.Open(arguments, standardInput), filter);
             if (parse.GetValue(WritePcapOption) is not null && !input.CanReadAgain)
             {
                 throw new UserErrorException(ExitCode.Usage, "--write-pcap reads the capture a second time: give a file, not standard input");
@@ -126,10 +136,15 @@ internal static class AnalyzeCommand
         }
 
         report = report with { Capture = report.Capture with { File = string.Join(", ", arguments) } };
-        if (input is MergedCapture merged)
+        if ((input is FilteredCapture f ? f.Inner : input) is MergedCapture merged)
         {
             report = report with { Notes = [.. report.Notes, .. MergedNotes.For(merged)] };
         }
+        if (input is FilteredCapture filtered)
+        {
+            report = report with { Notes = [.. report.Notes, SelectionOptions.FilterNote(filtered)] };
+        }
+        report = selection.Apply(report);
         if (parse.GetValue(ProbeOption))
         {
             report = AnalyzeProbes.Run(report, options, stderr, CancellationToken.None);

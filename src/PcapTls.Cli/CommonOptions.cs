@@ -67,7 +67,9 @@ internal static class CommonOptions
         command.Options.Add(Client);
     }
 
-    public static OutputFormat ParseFormat(ParseResult parse) => (parse.GetValue(Format) ?? "console").ToLowerInvariant() switch
+    public static OutputFormat ParseFormat(ParseResult parse) => ParseFormat(parse.GetValue(Format));
+
+    public static OutputFormat ParseFormat(string? text) => (text ?? "console").ToLowerInvariant() switch
     {
         "console" or "text" => OutputFormat.Console,
         "json" => OutputFormat.Json,
