@@ -4,8 +4,8 @@ using PcapTls.Capture.Inputs;
 namespace PcapTls.Cli;
 
 /// <summary>Turns the capture arguments into one input: "-" (standard input, read once), a file, several files, a
-/// directory (its capture files) or a glob ("cap.pcap*", as tcpdump -C/-W and -G name their files); several files
-/// are merged in time order into one capture.</summary>
+/// directory (its capture files) or a glob ("cap.pcap*", as tcpdump -C/-W and -G name their files), and archives
+/// (.zip, .tar, .tar.gz, ...: their captures, read in place); several captures are merged in time order into one.</summary>
 internal static class CaptureInputs
 {
     /// <summary>Names in a directory or glob that are never captures (key logs, notes).</summary>
@@ -35,7 +35,23 @@ internal static class CaptureInputs
         {
             InputChecks.RequireReadableFile(f, "capture");
         }
-        var readers = files.Select(CaptureFileReader.Open).ToList();
+        var sources = new List<CaptureSource>();
+        foreach (var f in files)
+        {
+            if (CaptureArchive.Detect(f).Kind == ArchiveKind.None)
+            {
+                sources.Add(CaptureSource.File(f));
+            }
+            else
+            {
+                sources.AddRange(CaptureArchive.List(f).Captures.Select(c => c.Source));
+            }
+        }
+        if (sources.Count > MergedCapture.MaxFiles)
+        {
+            throw new UserErrorException(ExitCode.InputError, $"{sources.Count} captures given; at most {MergedCapture.MaxFiles} are read as one capture");
+        }
+        var readers = sources.Select(CaptureFileReader.Open).ToList();
         return readers.Count == 1 ? readers[0] : new MergedCapture(readers);
     }
 

@@ -1,8 +1,9 @@
 namespace PcapTls.Capture.Inputs;
 
 /// <summary>
-/// Where a capture's bytes come from: a file (opened again for each pass) or a stream that can be read once, such
-/// as standard input (a pipe from tcpdump). A one-pass source keeps only the bytes read while the format is
+/// Where a capture's bytes come from: a file (opened again for each pass), an archive entry (streamed again
+/// through the archive for each pass) or a stream that can be read once, such as standard input (a pipe from
+/// tcpdump). A one-pass source keeps only the bytes read while the format is
 /// identified (at most <see cref="MaxProbeBytes"/>) and replays them to the one <see cref="CaptureFileReader.Read"/>.
 /// </summary>
 public sealed class CaptureSource
@@ -13,6 +14,8 @@ public sealed class CaptureSource
 
     private readonly string? _path;
     private readonly ReplayableStream? _once;
+    private readonly Func<Stream>? _open;
+    private readonly long _length = -1;
     private bool _onceTaken;
 
     private CaptureSource(string name, string? path, ReplayableStream? once)
@@ -22,6 +25,13 @@ public sealed class CaptureSource
         _once = once;
     }
 
+    private CaptureSource(string name, Func<Stream> open, long length)
+    {
+        Name = name;
+        _open = open;
+        _length = length;
+    }
+
     /// <summary>The name the user gave: a path, or "-" for standard input.</summary>
     public string Name { get; }
 
@@ -29,19 +39,24 @@ public sealed class CaptureSource
     public string? Path => _path;
 
     /// <summary>Whether the capture can be read more than once (a file can; a pipe cannot).</summary>
-    public bool CanReadAgain => _path is not null;
+    public bool CanReadAgain => _path is not null || _open is not null;
 
     public static CaptureSource File(string path) => new(path, path, null);
+
+    /// <summary>A capture whose bytes <paramref name="open"/> streams from the start each time it is called (an
+    /// archive entry, read in place); <paramref name="length"/> is its size (for progress), -1 when unknown.</summary>
+    public static CaptureSource Reopenable(string name, Func<Stream> open, long length) => new(name, open, length);
 
     /// <summary>A stream read once from its current position (standard input: "-").</summary>
     public static CaptureSource Stream(string name, Stream stream) => new(name, null, new ReplayableStream(stream, MaxProbeBytes));
 
     /// <summary>Size on disk, or -1 when unknown (a pipe).</summary>
-    public long Length => _path is null ? -1 : new FileInfo(_path).Length;
+    public long Length => _path is not null ? new FileInfo(_path).Length : _length;
 
     /// <summary>A stream over the raw bytes, from the start, for identifying the format; <see cref="Rewind"/> goes back
     /// to the start.</summary>
-    internal Stream OpenForProbe() => _path is not null ? OpenFile(_path) : _once!;
+    internal Stream OpenForProbe() => _path is not null ? OpenFile(_path)
+        : _open is not null ? new ReplayableStream(_open(), MaxProbeBytes, ownsInner: true) : _once!;
 
     internal static void Rewind(Stream probe)
     {
@@ -62,6 +77,10 @@ public sealed class CaptureSource
         {
             return OpenFile(_path);
         }
+        if (_open is not null)
+        {
+            return _open();
+        }
         if (_onceTaken)
         {
             throw new CaptureFormatException($"{Name}: a pipe can be read only once");
@@ -78,7 +97,7 @@ public sealed class CaptureSource
 
     /// <summary>A forward-only stream that keeps what it has read (up to a limit) so it can be replayed once from
     /// the start; once recording stops, the kept bytes are served first and then the rest of the stream.</summary>
-    private sealed class ReplayableStream(Stream inner, int limit) : Stream
+    private sealed class ReplayableStream(Stream inner, int limit, bool ownsInner = false) : Stream
     {
         private byte[] _kept = new byte[64 << 10];
         private int _keptLength;
@@ -149,5 +168,14 @@ public sealed class CaptureSource
         public override void SetLength(long value) => throw new NotSupportedException();
 
         public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing && ownsInner)
+            {
+                inner.Dispose();
+            }
+            base.Dispose(disposing);
+        }
     }
 }
