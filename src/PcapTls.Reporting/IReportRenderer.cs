@@ -1,5 +1,4 @@
 using PcapTls.Analysis;
-using PcapTls.Support;
 
 namespace PcapTls.Reporting;
 
@@ -18,11 +17,10 @@ public enum OutputFormat
 
 public static class Renderers
 {
-    /// <param name="support">The support case's section (console and JSON; CSV stays one row per handshake).</param>
-    public static IReportRenderer For(OutputFormat format, bool color = false, SupportCase? support = null) => format switch
+    public static IReportRenderer For(OutputFormat format, bool color = false) => format switch
     {
-        OutputFormat.Json => new JsonReportRenderer { Support = support },
+        OutputFormat.Json => new JsonReportRenderer(),
         OutputFormat.Csv => new CsvReportRenderer(),
-        _ => new ConsoleReportRenderer(color) { Support = support },
+        _ => new ConsoleReportRenderer(color),
     };
 }
