@@ -70,6 +70,7 @@ internal static class AnalyzeCommand
         command.Options.Add(ProbeOption);
         command.Options.Add(ThreadsOption);
         command.Options.Add(CommonOptions.Color);
+        SupportOptions.Add(command);
         command.SetAction(parse => Run(parse, stdout, stderr, standardInput ?? Console.OpenStandardInput));
         return command;
     }
@@ -86,6 +87,7 @@ internal static class AnalyzeCommand
             throw new UserErrorException(ExitCode.Usage, $"--only must be 'failed' or 'all', not '{only}'");
         }
         var options = CommonOptions.BuildAnalysisOptions(parse, stderr);
+        SupportOptions.CheckInputs(parse);
         if (parse.GetValue(ThreadsOption) is { } threads)
         {
             if (threads is < 1 or > 64)
@@ -150,7 +152,8 @@ internal static class AnalyzeCommand
             report = AnalyzeProbes.Run(report, options, stderr, CancellationToken.None);
         }
         var color = CommonOptions.UseColor(parse, stdout, parse.GetValue(OutputOption) is not null);
-        var renderer = Renderers.For(format, color);
+        var support = SupportOptions.Build(parse, report, stderr, cancel.Token);
+        var renderer = Renderers.For(format, color, support);
         OutputFiles.WriteReport(parse.GetValue(OutputOption), stdout, w => renderer.Render(report, w));
 
         if (parse.GetValue(ExportCertsOption) is { } dir)

@@ -1,5 +1,7 @@
 using System.Globalization;
 using PcapTls.Analysis;
+using PcapTls.Reporting.Support;
+using PcapTls.Support;
 using PcapTls.Validation;
 
 namespace PcapTls.Reporting;
@@ -10,6 +12,9 @@ namespace PcapTls.Reporting;
 /// </summary>
 public sealed class ConsoleReportRenderer(bool color) : IReportRenderer
 {
+    /// <summary>The support case's section (logs joined to handshakes), written after the handshakes; none when null.</summary>
+    public SupportCase? Support { get; init; }
+
     private const string Red = "\u001b[31m";
     private const string Green = "\u001b[32m";
     private const string Yellow = "\u001b[33m";
@@ -81,6 +86,11 @@ public sealed class ConsoleReportRenderer(bool color) : IReportRenderer
             {
                 o.WriteLine(Paint(Dim, "  note: " + note));
             }
+        }
+
+        if (Support is not null)
+        {
+            SupportConsoleSection.Write(Support, o, s => Paint(Bold, s));
         }
 
         if (report.Anomalies.Count > 0)

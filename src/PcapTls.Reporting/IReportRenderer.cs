@@ -1,4 +1,5 @@
 using PcapTls.Analysis;
+using PcapTls.Support;
 
 namespace PcapTls.Reporting;
 
@@ -17,10 +18,11 @@ public enum OutputFormat
 
 public static class Renderers
 {
-    public static IReportRenderer For(OutputFormat format, bool color = false) => format switch
+    /// <param name="support">The support case's section (console and JSON; CSV stays one row per handshake).</param>
+    public static IReportRenderer For(OutputFormat format, bool color = false, SupportCase? support = null) => format switch
     {
-        OutputFormat.Json => new JsonReportRenderer(),
+        OutputFormat.Json => new JsonReportRenderer { Support = support },
         OutputFormat.Csv => new CsvReportRenderer(),
-        _ => new ConsoleReportRenderer(color),
+        _ => new ConsoleReportRenderer(color) { Support = support },
     };
 }

@@ -3,6 +3,8 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using PcapTls.Analysis;
 using PcapTls.Capture.Inputs;
+using PcapTls.Reporting.Support;
+using PcapTls.Support;
 using PcapTls.Validation;
 
 namespace PcapTls.Reporting;
@@ -13,6 +15,9 @@ namespace PcapTls.Reporting;
 /// </summary>
 public sealed class JsonReportRenderer : IReportRenderer
 {
+    /// <summary>The support case (logs joined to handshakes): written as the top-level <c>support</c> object; none when null.</summary>
+    public SupportCase? Support { get; init; }
+
     private static readonly JsonWriterOptions WriterOptions = new()
     {
         Indented = true,
@@ -106,6 +111,10 @@ public sealed class JsonReportRenderer : IReportRenderer
                     w.WriteEndObject();
                 }
                 w.WriteEndArray();
+            }
+            if (Support is not null)
+            {
+                SupportJsonSection.Write(w, Support);
             }
             w.WriteEndObject();
         }
