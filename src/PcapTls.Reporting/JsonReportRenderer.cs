@@ -326,7 +326,7 @@ public sealed class JsonReportRenderer : IReportRenderer
         w.WriteEndArray();
     }
 
-    private static void WriteNullable(Utf8JsonWriter w, string name, string? value)
+    internal static void WriteNullable(Utf8JsonWriter w, string name, string? value)
     {
         if (value is null)
         {

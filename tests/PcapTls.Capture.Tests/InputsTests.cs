@@ -222,28 +222,8 @@ public sealed class InputsTests
         Assert.AreEqual(frames.Count, merged.Runs.Sum(r => r.Count));
     }
 
-    private sealed class NonSeekable(Stream inner) : Stream
+    private sealed class NonSeekable(Stream inner) : ForwardReadStream
     {
-        public override int Read(byte[] buffer, int offset, int count) => inner.Read(buffer, offset, count);
-
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        public override int Read(Span<byte> buffer) => inner.Read(buffer);
     }
 }

@@ -316,11 +316,9 @@ public static class CaptureArchive
 
     /// <summary>An entry's bytes, held to its declared size: a zip entry that inflates beyond what its header says
     /// stops with an error (its declared size was checked against <see cref="MaxCompressionRatio"/>).</summary>
-    private sealed class EntryStream(Stream inner, long length, string name, IDisposable? owner) : Stream
+    private sealed class EntryStream(Stream inner, long length, string name, IDisposable? owner) : ForwardReadStream
     {
         private long _read;
-
-        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
         public override int Read(Span<byte> buffer)
         {
@@ -342,25 +340,9 @@ public static class CaptureArchive
             return n;
         }
 
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
         public override long Length => length;
 
         public override long Position { get => _read; set => throw new NotSupportedException(); }
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
         protected override void Dispose(bool disposing)
         {
@@ -375,11 +357,9 @@ public static class CaptureArchive
 
     /// <summary>A decompressed stream held to <paramref name="limit"/> bytes (the compressed file's size times
     /// <see cref="MaxCompressionRatio"/>).</summary>
-    private sealed class RatioLimitedStream(Stream inner, Stream raw, long limit, long fileLength) : Stream
+    private sealed class RatioLimitedStream(Stream inner, Stream raw, long limit, long fileLength) : ForwardReadStream
     {
         private long _read;
-
-        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
         public override int Read(Span<byte> buffer)
         {
@@ -392,25 +372,7 @@ public static class CaptureArchive
             return n;
         }
 
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
-
         public override long Position { get => _read; set => throw new NotSupportedException(); }
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
         protected override void Dispose(bool disposing)
         {

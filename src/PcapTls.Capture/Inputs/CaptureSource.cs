@@ -97,7 +97,7 @@ public sealed class CaptureSource
 
     /// <summary>A forward-only stream that keeps what it has read (up to a limit) so it can be replayed once from
     /// the start; once recording stops, the kept bytes are served first and then the rest of the stream.</summary>
-    private sealed class ReplayableStream(Stream inner, int limit, bool ownsInner = false) : Stream
+    private sealed class ReplayableStream(Stream inner, int limit, bool ownsInner = false) : ForwardReadStream
     {
         private byte[] _kept = new byte[64 << 10];
         private int _keptLength;
@@ -114,8 +114,6 @@ public sealed class CaptureSource
         }
 
         public void StopRecording() => _recording = false;
-
-        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
         public override int Read(Span<byte> buffer)
         {
@@ -149,25 +147,6 @@ public sealed class CaptureSource
             return read;
         }
 
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
         protected override void Dispose(bool disposing)
         {

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json;
 using PcapTls.Reporting.Wording;
 using PcapTls.Support;
@@ -66,8 +65,8 @@ internal static class SupportJsonSection
                 w.WriteNull("offsetSeconds");
             }
             w.WriteString("agreement", j.Agreement.AgreementCode());
-            Nullable(w, "predicted", j.Predicted);
-            Nullable(w, "logged", j.Logged);
+            JsonReportRenderer.WriteNullable(w, "predicted", j.Predicted);
+            JsonReportRenderer.WriteNullable(w, "logged", j.Logged);
             w.WriteEndObject();
         }
         w.WriteEndArray();
@@ -91,7 +90,7 @@ internal static class SupportJsonSection
             w.WriteStartObject();
             w.WriteString("file", x.At.File);
             w.WriteNumber("line", x.At.Line);
-            Time(w, "time", x.Time);
+            JsonReportRenderer.WriteTime(w, "time", x.Time);
             WriteContext(w, x.Context);
             WriteChain(w, x.Exceptions);
             w.WriteEndObject();
@@ -110,13 +109,13 @@ internal static class SupportJsonSection
     {
         w.WriteString("file", e.At.File);
         w.WriteNumber("line", e.At.Line);
-        Time(w, "time", e.Time);
+        JsonReportRenderer.WriteTime(w, "time", e.Time);
         WriteContext(w, e.Context);
-        Nullable(w, "thread", e.Thread);
-        Nullable(w, "local", e.Local?.ToString());
-        Nullable(w, "remote", e.Remote?.ToString());
-        Nullable(w, "channel", e.ChannelId);
-        Nullable(w, "handshakeMessage", e.HandshakeMessage);
+        JsonReportRenderer.WriteNullable(w, "thread", e.Thread);
+        JsonReportRenderer.WriteNullable(w, "local", e.Local?.ToString());
+        JsonReportRenderer.WriteNullable(w, "remote", e.Remote?.ToString());
+        JsonReportRenderer.WriteNullable(w, "channel", e.ChannelId);
+        JsonReportRenderer.WriteNullable(w, "handshakeMessage", e.HandshakeMessage);
         WriteChain(w, e.Exceptions);
         if (e.ExceptionAt is { } at)
         {
@@ -126,11 +125,11 @@ internal static class SupportJsonSection
 
     private static void WriteContext(Utf8JsonWriter w, MpContext c)
     {
-        Nullable(w, "org", c.Org);
-        Nullable(w, "env", c.Env);
-        Nullable(w, "api", c.Api);
-        Nullable(w, "revision", c.Revision);
-        Nullable(w, "messageId", c.MessageId);
+        JsonReportRenderer.WriteNullable(w, "org", c.Org);
+        JsonReportRenderer.WriteNullable(w, "env", c.Env);
+        JsonReportRenderer.WriteNullable(w, "api", c.Api);
+        JsonReportRenderer.WriteNullable(w, "revision", c.Revision);
+        JsonReportRenderer.WriteNullable(w, "messageId", c.MessageId);
     }
 
     private static void WriteChain(Utf8JsonWriter w, IReadOnlyList<JavaException> chain)
@@ -144,29 +143,5 @@ internal static class SupportJsonSection
             w.WriteEndObject();
         }
         w.WriteEndArray();
-    }
-
-    private static void Nullable(Utf8JsonWriter w, string name, string? value)
-    {
-        if (value is null)
-        {
-            w.WriteNull(name);
-        }
-        else
-        {
-            w.WriteString(name, value);
-        }
-    }
-
-    private static void Time(Utf8JsonWriter w, string name, DateTimeOffset? t)
-    {
-        if (t is { } v)
-        {
-            w.WriteString(name, v.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", CultureInfo.InvariantCulture));
-        }
-        else
-        {
-            w.WriteNull(name);
-        }
     }
 }
