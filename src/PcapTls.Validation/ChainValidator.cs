@@ -141,9 +141,12 @@ public static class ChainValidator
         }
         var trustedResult = failure1 == ClientFailure.None;
         var alert = ClientMessages.Alert(profile, failure1, tls, opensslError, request.Java, message);
-        if (profile == ClientProfile.Java)
+        IReadOnlyList<string> javaChain = [];
+        if (profile == ClientProfile.Java && message is not null && !trustedResult)
         {
+            var thrown = message;
             message = ClientMessages.JavaMessage(message, alert, failure1, request.Java);
+            javaChain = JavaExceptionChain.Predict(failure1, message!, thrown, failedAt);
         }
         var validPath = trustedResult || failure1 == ClientFailure.HostName ? path : null;
 
@@ -159,6 +162,8 @@ public static class ChainValidator
             Findings = findings,
             ClientMessage = trustedResult ? null : message,
             PredictedAlert = alert,
+            JavaCauseChain = javaChain,
+            JavaRelease = request.Java,
             OpenSslErrorNumber = opensslError,
             Failure = failure1,
             Sent = sent,

@@ -230,6 +230,9 @@ public sealed class ChainVerdict
 
     /// <summary>The whole decision: a valid path to an anchor AND the host name (when one was given) matches.</summary>
     public bool Trusted { get; internal init; }
+    /// <summary>Java profile, not trusted: the exception and each "Caused by:" under it, "class: message", outermost first.</summary>
+    public IReadOnlyList<string> JavaCauseChain { get; internal init; } = [];
+
     public ClientProfile Profile { get; internal init; }
     public DateTimeOffset At { get; internal init; }
     /// <summary>Causes, most important first (the first one is what the client's message is about).</summary>
@@ -253,7 +256,10 @@ public sealed class ChainVerdict
     internal ClientFailure Failure { get; init; } = ClientFailure.None;
 
     /// <summary>The alert the client would send in the given TLS version (0x0303, 0x0304): Java picks by reason only in TLS 1.2.</summary>
-    public byte? PredictAlert(ushort tlsVersion) => ClientMessages.Alert(Profile, Failure, tlsVersion, OpenSslErrorNumber);
+    public byte? PredictAlert(ushort tlsVersion) => ClientMessages.Alert(Profile, Failure, tlsVersion, OpenSslErrorNumber, JavaRelease, ClientMessage);
+
+    /// <summary>The JDK release whose messages and alerts were predicted (Java profile).</summary>
+    public JavaRelease JavaRelease { get; internal init; } = JavaRelease.Default;
 
     /// <summary>
     /// The same decision seen at another instant of its validity window. <see cref="ValidationCache"/> keeps one verdict

@@ -10,8 +10,8 @@ namespace PcapTls.JavaDiff.Tests;
 /// The differential test of the validation core against real Java (issue #16): every defect chain of
 /// <see cref="DefectMatrix"/> is served by a real openssl s_server over TLS 1.2 and TLS 1.3, a real JSSE client
 /// (DiffClient.java, endpoint identification HTTPS, a keytool-made truststore) connects, and PcapTls's verdict for
-/// the same chain, truststore and host must equal what Java did: trusted or not, the message, and the alert the
-/// server received.
+/// the same chain, truststore and host must equal what Java did: trusted or not, the message, the whole cause chain
+/// (each exception's class and message), and the alert the server received.
 /// </summary>
 [TestClass]
 public sealed partial class JavaDifferentialTests
@@ -132,6 +132,10 @@ public sealed partial class JavaDifferentialTests
                 if (!Java.Ok && Normalise(Verdict.ClientMessage) != Normalise(Java.Message))
                 {
                     return $"message: Java \"{Java.Message}\", PcapTls \"{Verdict.ClientMessage}\"";
+                }
+                if (!Java.Ok && !Java.Chain.Select(Normalise).SequenceEqual(Verdict.JavaCauseChain.Select(Normalise)))
+                {
+                    return $"cause chain: Java [{string.Join(" / ", Java.Chain)}], PcapTls [{string.Join(" / ", Verdict.JavaCauseChain)}]";
                 }
                 if (Verdict.PredictedAlert != Alert)
                 {
