@@ -28,6 +28,7 @@ public sealed class HandshakePipeline : IPacketHandler, ITcpStreamConsumerFactor
     private long firstTime = long.MinValue;
     private bool finished;
     private readonly PcapTls.Capture.Encapsulations.UnknownEncapsulations unknownEncapsulations = new();
+    private readonly PcapTls.Capture.Encapsulations.IpFragmentReassembler fragments = new();
 
     public HandshakePipeline(AnalysisOptions options, int? snapLength = null)
         : this(options, NewContext(options, snapLength), new HandshakeStore(options.HandshakesInMemory), keepsFacts: true)
@@ -109,7 +110,11 @@ public sealed class HandshakePipeline : IPacketHandler, ITcpStreamConsumerFactor
         {
             linkTypes.Add(LinkTypeName(packet.LinkType));
         }
-        var status = PacketDecoder.TryDecodeTcp(packet, out var segment, out var detail);
+        var status = fragments.Decode(packet, out var segment, out var detail);
+        if (fragments.Expired.Count > 0)
+        {
+            AddExpiredFragments();
+        }
         switch (status)
         {
             case DecodeStatus.UnknownEncapsulation:
@@ -120,7 +125,10 @@ public sealed class HandshakePipeline : IPacketHandler, ITcpStreamConsumerFactor
                 flows.OnSegment(segment);
                 break;
             case DecodeStatus.IpFragment:
-                Add(new ReportAnomaly(packet.Number, "ip-fragment", "IP fragment (not reassembled)"));
+                if (fragments.LastStatus == PcapTls.Capture.Encapsulations.FragmentStatus.Dropped)
+                {
+                    Add(new ReportAnomaly(packet.Number, "ip-fragment", $"IP fragment dropped: {fragments.LastDropDetail}"));
+                }
                 break;
             case DecodeStatus.Truncated:
                 Add(new ReportAnomaly(packet.Number, "truncated-packet", $"the frame was cut at {packet.Data.Length} of {packet.OriginalLength} bytes before the TCP header"));
@@ -135,6 +143,15 @@ public sealed class HandshakePipeline : IPacketHandler, ITcpStreamConsumerFactor
                 NonTcpPackets++;
                 break;
         }
+    }
+
+    private void AddExpiredFragments()
+    {
+        foreach (var (first, _, text) in fragments.Expired)
+        {
+            Add(new ReportAnomaly(first, "ip-fragment", $"IP fragments dropped: {text}"));
+        }
+        fragments.Expired.Clear();
     }
 
     internal static void CountTruncated(CaptureFacts facts, int capturedLength)
@@ -162,6 +179,8 @@ public sealed class HandshakePipeline : IPacketHandler, ITcpStreamConsumerFactor
             return;
         }
         finished = true;
+        fragments.Finish();
+        AddExpiredFragments();
         flows.Finish(new SegmentPosition(lastPacket, lastTime));
         foreach (var u in unknownEncapsulations.Entries)
         {

@@ -56,6 +56,12 @@ internal sealed class PartitionedAnalysis : IPacketHandler, ICaptureAnomalySink,
 
     /// <summary>The worker of a frame's TCP connection: a hash of its two endpoints, the same both ways. Frames
     /// that are not TCP (or do not decode) go to the first worker, which reports them as a lone pipeline would.</summary>
+    /// <remarks>IP fragments are among them: only a whole datagram names its ports, so every fragment goes to the
+    /// first worker, whose <see cref="PcapTls.Capture.Encapsulations.IpFragmentReassembler"/> sees them all and
+    /// completes the datagram. A connection whose packets are only partly fragmented (a tunnel fragmenting its
+    /// largest segments) then has its reassembled segments in worker 0 and the others in its hashed worker, and may
+    /// be reported as two there; accepted, as reassembling on the reader's thread would cost every capture a copy of
+    /// each fragment and the per-pipeline limits. With --threads 1 (or one core) nothing is split.</remarks>
     private int WorkerOf(in RawPacket packet)
     {
         if (PacketDecoder.TryDecodeTcp(packet, out var segment) != DecodeStatus.Tcp)

@@ -19,12 +19,15 @@ public enum CaptureAnomalyKind
     UnsupportedVersion,
     /// <summary>The snapshot length cut a frame before its TCP payload ended.</summary>
     TruncatedPacket,
-    /// <summary>An IPv4 or IPv6 fragment: not reassembled, its TCP data is lost for the flow.</summary>
+    /// <summary>IPv4 or IPv6 fragments that could not be reassembled (incomplete, overlapping, cut, over a limit):
+    /// their datagram's TCP data is lost for the flow.</summary>
     IpFragment,
     /// <summary>A frame whose link, IP or TCP header contradicts itself.</summary>
     MalformedPacket,
     /// <summary>A link type the decoder does not handle (reported once per link type).</summary>
     UnsupportedLinkType,
+    /// <summary>A header names a payload type no decoder knows (reported once per type, with its packet count).</summary>
+    UnknownEncapsulation,
     /// <summary>More anomalies of one kind than the reporting limit; the rest are only counted.</summary>
     AnomaliesSuppressed,
 }

@@ -146,7 +146,7 @@ public static class PacketDecoder
     }
 
     /// <summary>Decodes a reassembled IP datagram as if it had been found under <paramref name="outer"/>.</summary>
-    public static DecodeStatus TryDecodeDatagram(ReadOnlySpan<byte> datagram, bool isIPv6, in EncapsulationPath outer, long number,
+    public static DecodeStatus TryDecodeDatagram(ReadOnlySpan<byte> datagram, bool isIPv6, scoped in EncapsulationPath outer, long number,
         long timestampNanos, out TcpSegment segment, out DecodeDetail detail)
     {
         var walk = new FrameWalk(datagram, datagram.Length, isIPv6 ? Layer.IPv6 : Layer.IPv4) { Path = outer };

@@ -1,12 +1,13 @@
 using PcapTls.Capture;
+using PcapTls.Capture.Encapsulations;
 
 namespace PcapTls.Flows;
 
 /// <summary>
 /// The glue between a capture source and the connection table: decodes each frame, feeds TCP segments to the
-/// <see cref="TcpFlowTable"/>, counts what is not TCP, and reports frames it could not use (truncated,
-/// fragments, malformed, unknown link types) to an anomaly sink, at most <see cref="FlowLimits.MaxAnomaliesPerKind"/>
-/// per kind.
+/// <see cref="TcpFlowTable"/> (IP fragments reassembled first), counts what is not TCP, and reports frames it could
+/// not use (truncated, fragments that never made a datagram, malformed, unknown link types and encapsulations) to
+/// an anomaly sink, at most <see cref="FlowLimits.MaxAnomaliesPerKind"/> per kind.
 /// </summary>
 public sealed class CaptureToFlows : IPacketHandler
 {
@@ -15,6 +16,9 @@ public sealed class CaptureToFlows : IPacketHandler
     private readonly int _maxPerKind;
     private readonly int[] _anomalyCounts = new int[Enum.GetValues<CaptureAnomalyKind>().Length];
     private readonly HashSet<LinkType> _unsupportedLinkTypes = [];
+    private readonly IpFragmentReassembler _fragments = new();
+    private readonly UnknownEncapsulations _unknown = new();
+    private bool _finished;
 
     public CaptureToFlows(TcpFlowTable table, ICaptureAnomalySink? anomalies = null)
     {
@@ -37,7 +41,13 @@ public sealed class CaptureToFlows : IPacketHandler
     /// <summary>Frames cut by the snapshot length, before or inside the TCP payload.</summary>
     public long TruncatedPackets { get; private set; }
 
+    /// <summary>IP fragments seen (reassembled or not); <see cref="Fragments"/> has what became of them.</summary>
     public long IpFragments { get; private set; }
+
+    public IpFragmentReassembler Fragments => _fragments;
+
+    /// <summary>Frames skipped because a header named a payload type no decoder knows.</summary>
+    public long UnknownEncapsulationPackets { get; private set; }
 
     public long MalformedPackets { get; private set; }
 
@@ -50,7 +60,16 @@ public sealed class CaptureToFlows : IPacketHandler
     {
         Packets++;
         LastPosition = new SegmentPosition(packet.Number, packet.TimestampNanos);
-        switch (PacketDecoder.TryDecodeTcp(packet, out var segment))
+        var status = _fragments.Decode(packet, out var segment, out var detail);
+        if (_fragments.Expired.Count > 0)
+        {
+            ReportExpiredFragments();
+        }
+        if (_fragments.FragmentsSeen != IpFragments)
+        {
+            IpFragments = _fragments.FragmentsSeen;
+        }
+        switch (status)
         {
             case DecodeStatus.Tcp:
                 TcpSegments++;
@@ -81,11 +100,14 @@ public sealed class CaptureToFlows : IPacketHandler
                 }
                 break;
             case DecodeStatus.IpFragment:
-                IpFragments++;
-                if (Admit(packet.Number, CaptureAnomalyKind.IpFragment))
+                if (_fragments.LastStatus == FragmentStatus.Dropped && Admit(packet.Number, CaptureAnomalyKind.IpFragment))
                 {
-                    Report(packet.Number, CaptureAnomalyKind.IpFragment, "IP fragment: not reassembled; its TCP data is missing from the stream");
+                    Report(packet.Number, CaptureAnomalyKind.IpFragment, $"IP fragment dropped: {_fragments.LastDropDetail}");
                 }
+                break;
+            case DecodeStatus.UnknownEncapsulation:
+                UnknownEncapsulationPackets++;
+                _unknown.Count(detail, packet.Number);
                 break;
             case DecodeStatus.Malformed:
                 MalformedPackets++;
@@ -105,8 +127,38 @@ public sealed class CaptureToFlows : IPacketHandler
         }
     }
 
-    /// <summary>End of capture: ends every live connection.</summary>
-    public void Finish() => _table.Finish(LastPosition);
+    /// <summary>End of capture: fragments still waiting are reported, unknown encapsulations are reported once per
+    /// type with their packet count, and every live connection ends.</summary>
+    public void Finish()
+    {
+        if (_finished)
+        {
+            return;
+        }
+        _finished = true;
+        _fragments.Finish();
+        ReportExpiredFragments();
+        foreach (var u in _unknown.Entries)
+        {
+            if (Admit(u.FirstPacket, CaptureAnomalyKind.UnknownEncapsulation))
+            {
+                Report(u.FirstPacket, CaptureAnomalyKind.UnknownEncapsulation, u.Describe());
+            }
+        }
+        _table.Finish(LastPosition);
+    }
+
+    private void ReportExpiredFragments()
+    {
+        foreach (var (first, _, text) in _fragments.Expired)
+        {
+            if (Admit(first, CaptureAnomalyKind.IpFragment))
+            {
+                Report(first, CaptureAnomalyKind.IpFragment, $"IP fragments dropped: {text}");
+            }
+        }
+        _fragments.Expired.Clear();
+    }
 
     /// <summary>Counts the anomaly and says whether it is still within the per-kind limit (so the detail
     /// string is only built when it will be reported).</summary>

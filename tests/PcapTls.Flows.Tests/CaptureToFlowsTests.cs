@@ -97,13 +97,23 @@ public sealed class CaptureToFlowsTests
         glue.OnPacket(new RawPacket(6, 6, LinkType.Ipv4, udp, udp.Length, 0));
         glue.OnPacket(new RawPacket(7, 7, (LinkType)147, udp, udp.Length, 0));
         glue.OnPacket(new RawPacket(8, 8, (LinkType)147, udp, udp.Length, 0));
+        byte[] unknown = [.. new byte[12], 0x88, 0xB5, .. udp];       // Ethernet, EtherType 0x88b5 (local experimental)
+        glue.OnPacket(new RawPacket(9, 9, LinkType.Ethernet, unknown, unknown.Length, 0));
+        glue.OnPacket(new RawPacket(10, 10, LinkType.Ethernet, unknown, unknown.Length, 0));
         glue.Finish();
         Assert.AreEqual(5, glue.IpFragments);
+        Assert.AreEqual(4, glue.Fragments.FragmentsSeen - 1 - glue.Fragments.DatagramsCompleted, "four copies of the first fragment");
         Assert.AreEqual(1, glue.NotTcp);
         Assert.AreEqual(2, glue.UnsupportedLinkTypePackets);
+        Assert.AreEqual(2, glue.UnknownEncapsulationPackets);
+        // Copies of one fragment are held once (duplicates); its datagram never completes, reported at the end.
         CollectionAssert.AreEqual(
-            new[] { CaptureAnomalyKind.IpFragment, CaptureAnomalyKind.IpFragment, CaptureAnomalyKind.AnomaliesSuppressed, CaptureAnomalyKind.UnsupportedLinkType },
+            new[] { CaptureAnomalyKind.UnsupportedLinkType, CaptureAnomalyKind.IpFragment, CaptureAnomalyKind.UnknownEncapsulation },
             anomalies.List.Select(a => a.Kind).ToArray());
-        Assert.AreEqual(7, anomalies.List[^1].PacketNumber);
+        Assert.AreEqual(1, anomalies.List[1].PacketNumber);
+        StringAssert.Contains(anomalies.List[1].Detail, "capture ended");
+        Assert.AreEqual(9, anomalies.List[2].PacketNumber);
+        StringAssert.Contains(anomalies.List[2].Detail, "EtherType 0x88b5");
+        StringAssert.Contains(anomalies.List[2].Detail, "2 packet(s)");
     }
 }

@@ -59,7 +59,8 @@ internal static class Dispatch
         0x8914, // FCoE init
         0x8906, // FCoE
         0x22F0, // AVTP
-        0x88B5, 0x88B6, // local experimental
+        // Not 0x88B5/0x88B6 (IEEE 802 local experimental): they carry whatever a lab puts in them, IP included, so
+        // a frame with one is an unknown encapsulation the report names, not a frame known to hold no IP.
     }.ToFrozenSet();
 
     public const byte ProtocolTcp = 6;
