@@ -27,6 +27,9 @@ public sealed record AnalysisOptions
     /// Decryption Secrets Blocks, when it carries any.</summary>
     public IReadOnlyList<string> KeyLogFiles { get; init; } = [];
 
+    /// <summary>Java profile: the security properties the checks apply (JDK 17 defaults, or an override file's).</summary>
+    public JavaSecurity JavaSecurity { get; init; } = JavaSecurity.Jdk17;
+
     public TargetEndpoint? TargetEndpoint { get; init; }
 
     public TlsLimits TlsLimits { get; init; } = TlsLimits.Default;

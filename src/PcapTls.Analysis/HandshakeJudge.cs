@@ -89,6 +89,7 @@ internal static class HandshakeJudge
         {
             TlsVersion = o.ServerHello is { IsHelloRetryRequest: false } sh ? sh.NegotiatedVersion : null,
             AllowPartialChain = ctx.Options.AllowPartialChain,
+            JavaSecurity = ctx.Options.JavaSecurity,
         });
         return new ChainValidation(host, hostSource, at, verdict);
     }

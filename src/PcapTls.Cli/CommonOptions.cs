@@ -35,6 +35,11 @@ internal static class CommonOptions
         DefaultValueFactory = _ => "java",
     };
 
+    public static readonly Option<FileInfo?> JavaSecurityFile = new("--java-security")
+    {
+        Description = "The Java client's java.security or override file (as -Djava.security.properties=FILE): its jdk.certpath.disabledAlgorithms and jdk.tls.disabledAlgorithms replace the JDK 17 defaults.",
+    };
+
     public static readonly Option<FileInfo[]> Keylog = new("--keylog")
     {
         Description = "NSS key log file(s) (SSLKEYLOGFILE, client or server side) to decrypt TLS 1.3 handshakes; may be repeated.",
@@ -65,6 +70,24 @@ internal static class CommonOptions
         command.Options.Add(Host);
         command.Options.Add(At);
         command.Options.Add(Client);
+        command.Options.Add(JavaSecurityFile);
+    }
+
+    /// <summary>--java-security: the file over the JDK 17 defaults, or the defaults; a file Java would refuse is exit 3.</summary>
+    public static JavaSecurity LoadJavaSecurity(ParseResult parse)
+    {
+        if (parse.GetValue(JavaSecurityFile) is not { } file)
+        {
+            return Validation.JavaSecurity.Jdk17;
+        }
+        try
+        {
+            return Validation.JavaSecurity.Load(file.FullName);
+        }
+        catch (JavaSecurityException e)
+        {
+            throw new UserErrorException(ExitCode.InputError, e.Message, e);
+        }
     }
 
     public static OutputFormat ParseFormat(ParseResult parse) => ParseFormat(parse.GetValue(Format));
@@ -180,6 +203,7 @@ internal static class CommonOptions
             At = ParseAt(parse),
             Profile = profile,
             AllowPartialChain = partial,
+            JavaSecurity = LoadJavaSecurity(parse),
             TargetEndpoint = target,
             Decryptors = decryptors,
             KeyLogFiles = [.. keylogs.Select(k => k.FullName)],

@@ -152,6 +152,7 @@ internal static class ProbeCommand
             At = CommonOptions.ParseAt(parse),
             Profile = profile,
             AllowPartialChain = partial,
+            JavaSecurity = CommonOptions.LoadJavaSecurity(parse),
             ClientCredentials = clientCredentials,
         };
 

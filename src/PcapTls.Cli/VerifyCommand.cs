@@ -63,6 +63,7 @@ internal static class VerifyCommand
             (profile, partial) = (ClientProfile.Curl, true);
         }
         var at = CommonOptions.ParseAt(parse) ?? DateTimeOffset.UtcNow;
+        var security = CommonOptions.LoadJavaSecurity(parse);
         var chainFile = parse.GetValue(ChainArgument)!;
         InputChecks.RequireReadableFile(chainFile.FullName, "chain");
         var store = LoadTrustStoreOrSystem(parse, stderr);
@@ -72,7 +73,7 @@ internal static class VerifyCommand
         {
             // A key log lets the chains of TLS 1.3 handshakes (sent encrypted) be read from the capture too.
             var decryptors = keylogs.Length > 0 ? KeyLogInput.Load(keylogs, stderr) : null;
-            return CaptureChains.Verify(chainFile, store, host, CommonOptions.ParseAt(parse), profile, partial, tls, format, stdout, decryptors);
+            return CaptureChains.Verify(chainFile, store, host, CommonOptions.ParseAt(parse), profile, partial, tls, format, stdout, decryptors, security);
         }
         if (keylogs.Length > 0)
         {
@@ -84,6 +85,7 @@ internal static class VerifyCommand
         {
             TlsVersion = tls,
             AllowPartialChain = partial,
+            JavaSecurity = security,
         });
 
         switch (format)
@@ -156,12 +158,12 @@ internal static class CaptureChains
     }
 
     public static int Verify(FileInfo file, TrustStore store, string? host, DateTimeOffset? at, ClientProfile profile, bool partial, ushort tls, string format, TextWriter stdout,
-        Analysis.IHandshakeDecryptorFactory? decryptors = null)
+        Analysis.IHandshakeDecryptorFactory? decryptors = null, JavaSecurity? security = null)
     {
         Analysis.AnalysisReport report;
         try
         {
-            report = Analysis.CaptureAnalyzer.AnalyzeFile(file.FullName, new Analysis.AnalysisOptions { TrustStore = store, Host = host, At = at, Profile = profile, AllowPartialChain = partial, Decryptors = decryptors });
+            report = Analysis.CaptureAnalyzer.AnalyzeFile(file.FullName, new Analysis.AnalysisOptions { TrustStore = store, Host = host, At = at, Profile = profile, AllowPartialChain = partial, Decryptors = decryptors, JavaSecurity = security ?? JavaSecurity.Jdk17 });
         }
         catch (Exception e) when (e is IOException or Capture.CaptureFormatException)
         {
@@ -179,7 +181,7 @@ internal static class CaptureChains
             {
                 continue;
             }
-            results.Add((h, ChainValidator.Validate(new ValidationRequest(h.ServerChainDer, store, name, when, profile) { TlsVersion = version, AllowPartialChain = partial })));
+            results.Add((h, ChainValidator.Validate(new ValidationRequest(h.ServerChainDer, store, name, when, profile) { TlsVersion = version, AllowPartialChain = partial, JavaSecurity = security ?? JavaSecurity.Jdk17 })));
         }
         if (results.Count == 0)
         {

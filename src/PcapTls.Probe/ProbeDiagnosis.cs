@@ -86,6 +86,8 @@ public sealed record ProbeOptions
     public ClientProfile Profile { get; init; } = ClientProfile.Java;
     /// <summary>OpenSSL profile only: partial chains allowed (curl).</summary>
     public bool AllowPartialChain { get; init; }
+    /// <summary>Java profile: the security properties the checks apply.</summary>
+    public JavaSecurity JavaSecurity { get; init; } = JavaSecurity.Jdk17;
     /// <summary>Where "now" comes from when <see cref="At"/> is not given.</summary>
     public TimeProvider Time { get; init; } = TimeProvider.System;
     /// <summary>When the server asks for a client certificate and its chain is trusted, make the client-authentication
@@ -261,6 +263,7 @@ public static class ProbeDiagnosis
         {
             TlsVersion = probe.NegotiatedVersionWire,
             AllowPartialChain = options.AllowPartialChain,
+            JavaSecurity = options.JavaSecurity,
         });
         var findings = verdict.Findings.ToList();
         var outcome = verdict.Trusted ? ProbeOutcome.Trusted : ProbeOutcome.NotTrusted;

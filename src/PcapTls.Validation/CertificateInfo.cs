@@ -37,6 +37,7 @@ public sealed partial class CertificateInfo
         SubjectName = bc.SubjectDN;
         IssuerName = bc.IssuerDN;
         Subject = FormatName(bc.SubjectDN);
+        JavaSubject = FormatJavaName(bc.SubjectDN);
         Issuer = FormatName(bc.IssuerDN);
         SerialHex = bc.SerialNumber.ToString(16).ToLowerInvariant();
         NotBefore = new DateTimeOffset(DateTime.SpecifyKind(bc.NotBefore, DateTimeKind.Utc));
@@ -89,6 +90,8 @@ public sealed partial class CertificateInfo
     public string SpkiSha256Hex { get; } = "";
     /// <summary>RFC 2253 order (most specific first), like Java's getName() and openssl -nameopt RFC2253.</summary>
     public string Subject { get; } = "";
+    /// <summary>The subject as Java's X500Principal.toString() prints it in exception messages ("CN=x, O=y").</summary>
+    public string JavaSubject { get; } = "";
     public string Issuer { get; } = "";
     public string SerialHex { get; } = "";
     public int Version { get; }
@@ -121,6 +124,10 @@ public sealed partial class CertificateInfo
     public string PublicKeyAlgorithm { get; private set; } = "";
     /// <summary>Bits: RSA/DSA modulus, EC field size.</summary>
     public int PublicKeySize { get; private set; }
+    /// <summary>The SubjectPublicKeyInfo's algorithm OID (RSA, RSASSA-PSS, EC, DSA, Ed25519 ...).</summary>
+    public string PublicKeyOid { get; private set; } = "";
+    /// <summary>An EC key's named curve OID; null for other keys and explicit curve parameters.</summary>
+    public string? EcCurveOid { get; private set; }
     public IReadOnlyList<string> CaIssuersUrls { get; private set; } = [];
     public IReadOnlyList<string> OcspUrls { get; private set; } = [];
 
@@ -204,6 +211,39 @@ public sealed partial class CertificateInfo
     {
         // Reverse = most specific RDN first, as RFC 2253 and Java's X500Principal.getName() print it.
         return name.ToString(true, X509Name.RFC2253Symbols);
+    }
+
+    private static readonly Dictionary<string, string> JavaKeywords = new(StringComparer.Ordinal)
+    {
+        ["2.5.4.3"] = "CN",
+        ["2.5.4.6"] = "C",
+        ["2.5.4.7"] = "L",
+        ["2.5.4.8"] = "ST",
+        ["2.5.4.10"] = "O",
+        ["2.5.4.11"] = "OU",
+        ["2.5.4.9"] = "STREET",
+        ["0.9.2342.19200300.100.1.25"] = "DC",
+        ["0.9.2342.19200300.100.1.1"] = "UID",
+        ["1.2.840.113549.1.9.1"] = "EMAILADDRESS",
+        ["2.5.4.5"] = "SERIALNUMBER",
+        ["2.5.4.12"] = "T",
+    };
+
+    /// <summary>sun.security.x509.X500Name.toString(): most specific RDN first, ", " between them, RFC 1779 keywords
+    /// ("OID.n" for others), a value with special characters in double quotes.</summary>
+    internal static string FormatJavaName(X509Name name)
+    {
+        var oids = name.GetOidList();
+        var values = name.GetValueList();
+        var parts = new List<string>(oids.Count);
+        for (var i = oids.Count - 1; i >= 0; i--)
+        {
+            var keyword = JavaKeywords.TryGetValue(oids[i].Id, out var k) ? k : "OID." + oids[i].Id;
+            var v = values[i];
+            var quote = v.Length > 0 && (v[0] == ' ' || v[^1] == ' ' || v.IndexOfAny([',', '+', '=', '<', '>', '#', ';', '"', '\\', '\n']) >= 0);
+            parts.Add(keyword + "=" + (quote ? "\"" + v.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal) + "\"" : v));
+        }
+        return string.Join(", ", parts);
     }
 
     private static string OneLine(string s) => s.Replace('\r', ' ').Replace('\n', ' ').Trim();
@@ -319,6 +359,8 @@ public sealed partial class CertificateInfo
         });
         var spki = bc.CertificateStructure.SubjectPublicKeyInfo;
         var oid = spki.Algorithm.Algorithm.Id;
+        PublicKeyOid = oid;
+        EcCurveOid = oid == "1.2.840.10045.2.1" && spki.Algorithm.Parameters is DerObjectIdentifier curve ? curve.Id : null;
         try
         {
             (PublicKeyAlgorithm, PublicKeySize) = oid switch

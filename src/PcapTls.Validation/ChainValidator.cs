@@ -19,6 +19,11 @@ public static class ChainValidator
         var comparison = Compare(sent, store);
         var notes = new List<string> { NoNetworkNote };
         notes.AddRange(store.Warnings);
+        if (profile == ClientProfile.Java && request.JavaSecurity.Source is { } securityFile)
+        {
+            notes.Add($"Java security properties from {Path.GetFileName(securityFile)} over the JDK 17 defaults"
+                + (request.JavaSecurity.NotModelled.Count > 0 ? $"; not modelled: {string.Join(", ", request.JavaSecurity.NotModelled)}" : ""));
+        }
 
         if (sent.Count == 0 || !sent[0].IsParsed)
         {
@@ -64,7 +69,8 @@ public static class ChainValidator
         var trusted = anchorEntries.Select(e => (e.Certificate, $"truststore '{e.Alias}'")).ToList();
         var anchors = anchorEntries.Select(e => e.Certificate).ToList();
 
-        var search = new PathSearch(sentDistinct, trusted, profile, request.AllowPartialChain, request.At);
+        var java = new JavaContext(request.JavaSecurity, tls, request.Purpose);
+        var search = new PathSearch(sentDistinct, trusted, profile, request.AllowPartialChain, request.At, java);
         var tree = search.Search(sent[0], "sent #1");
         if (search.LimitHit)
         {
@@ -94,7 +100,7 @@ public static class ChainValidator
         }
         else if (profile == ClientProfile.Java)
         {
-            var d = JavaPkix.Decide(parsedChain, anchors, search, tree, request.At, request.Purpose);
+            var d = JavaPkix.Decide(parsedChain, anchors, search, tree, request.At, java);
             (failure1, message, path, failedAt) = (d.Failure, d.Message, d.Path, d.FailedAt);
             if (failure1 == ClientFailure.None && host.Checked && !host.Matched)
             {

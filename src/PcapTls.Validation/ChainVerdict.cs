@@ -17,6 +17,9 @@ public sealed record ValidationRequest(
     /// <summary>Java profile: which JDK release's messages and alerts to predict (they changed within JDK 17).</summary>
     public JavaRelease Java { get; init; } = JavaRelease.Default;
 
+    /// <summary>Java profile: the security properties (JDK 17 defaults, or an override file's) the checks apply.</summary>
+    public JavaSecurity JavaSecurity { get; init; } = JavaSecurity.Jdk17;
+
     /// <summary>OpenSSL profile only: accept a trusted certificate that is not self-signed as the anchor (X509_V_FLAG_PARTIAL_CHAIN).</summary>
     public bool AllowPartialChain { get; init; }
 }

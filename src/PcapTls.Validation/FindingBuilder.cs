@@ -33,6 +33,10 @@ internal sealed class FindingBuilder
 
     public IReadOnlyList<CertificateInfo> Needed => _needed;
 
+    /// <summary>The Java reason after "PKIX path validation failed: ...: " (a condition of an override file has no AlgorithmPolicy wording).</summary>
+    private string? RefusedReason() => _message is { } m && m.LastIndexOf("CertPathValidatorException: ", StringComparison.Ordinal) is var i and >= 0
+        ? m[(i + "CertPathValidatorException: ".Length)..] : _message;
+
     private string ClientSays => _message is null ? "" : $"; the {_request.Profile switch { ClientProfile.Java => "Java", ClientProfile.Curl => "curl", _ => "OpenSSL" }} client would say: \"{_message}\"";
 
     private string Index(CertificateInfo c)
@@ -73,7 +77,7 @@ internal sealed class FindingBuilder
                     "The server sends a certificate that its named issuer did not sign (corrupt or re-keyed CA): install the chain the CA issued.", Certainty.High));
                 break;
             case ClientFailure.Algorithm when _failedAt is not null:
-                findings.Add(Weak(_failedAt, AlgorithmPolicy.RefusedSignature(_failedAt, _request.Profile, true) ?? AlgorithmPolicy.RefusedKey(_failedAt, _request.Profile) ?? "algorithm refused"));
+                findings.Add(Weak(_failedAt, AlgorithmPolicy.RefusedSignature(_failedAt, _request.Profile, true) ?? AlgorithmPolicy.RefusedKey(_failedAt, _request.Profile) ?? RefusedReason() ?? "algorithm refused"));
                 break;
             case ClientFailure.NotCa or ClientFailure.PathLength or ClientFailure.KeyUsage when _failedAt is not null:
                 findings.Add(new Finding(CauseCode.ClientRejectedCertificate, $"{_failedAt.DisplayName} cannot act as a CA here",

@@ -10,9 +10,10 @@ internal static class JavaPkix
 {
     public sealed record Decision(ClientFailure Failure, string? Message, IReadOnlyList<CertificateInfo>? Path, CertificateInfo? FailedAt);
 
-    public static Decision Decide(IReadOnlyList<CertificateInfo> chain, IReadOnlyList<CertificateInfo> anchors, PathSearch search, PathNode tree, DateTimeOffset at, KeyPurpose purpose)
+    public static Decision Decide(IReadOnlyList<CertificateInfo> chain, IReadOnlyList<CertificateInfo> anchors, PathSearch search, PathNode tree, DateTimeOffset at, JavaContext context)
     {
-        var decision = DecidePath(chain, anchors, search, tree, at);
+        var purpose = context.Purpose;
+        var decision = DecidePath(chain, anchors, search, tree, at, context);
         if (decision.Failure != ClientFailure.None)
         {
             return decision;
@@ -32,7 +33,7 @@ internal static class JavaPkix
         return decision;
     }
 
-    private static Decision DecidePath(IReadOnlyList<CertificateInfo> chain, IReadOnlyList<CertificateInfo> anchors, PathSearch search, PathNode tree, DateTimeOffset at)
+    private static Decision DecidePath(IReadOnlyList<CertificateInfo> chain, IReadOnlyList<CertificateInfo> anchors, PathSearch search, PathNode tree, DateTimeOffset at, JavaContext context)
     {
         CertificateInfo? previous = null;
         for (var i = 0; i < chain.Count; i++)
@@ -49,7 +50,7 @@ internal static class JavaPkix
                     // A trusted leaf is accepted as is: no date or signature check at all.
                     return new Decision(ClientFailure.None, null, [cert], null);
                 }
-                return Validate(chain.Take(i).ToList(), anchors, at);
+                return Validate(chain.Take(i).ToList(), anchors, at, context);
             }
             previous = cert;
         }
@@ -58,7 +59,7 @@ internal static class JavaPkix
         var last = chain[^1];
         if (anchors.Any(a => a.IsNamedAsIssuerOf(last)))
         {
-            return Validate(chain, anchors, at);
+            return Validate(chain, anchors, at, context);
         }
         return Build(search, tree);
     }
@@ -72,7 +73,7 @@ internal static class JavaPkix
     }
 
     /// <summary>PKIXCertPathValidator over the chain as sent: checkers run from the anchor down, in Java's order.</summary>
-    private static Decision Validate(IReadOnlyList<CertificateInfo> chain, IReadOnlyList<CertificateInfo> anchors, DateTimeOffset at)
+    private static Decision Validate(IReadOnlyList<CertificateInfo> chain, IReadOnlyList<CertificateInfo> anchors, DateTimeOffset at, JavaContext context)
     {
         // PKIXCertPathValidator tries only anchors its selector accepts: the top certificate's issuer name, and its
         // AKI key id equal to the anchor's SKI when both are present. The last failure wins; none tried at all is
@@ -82,7 +83,7 @@ internal static class JavaPkix
         foreach (var anchor in anchors.Where(a => a.IsNamedAsIssuerOf(top)
             && (top.AuthorityKeyId is null || a.SubjectKeyId is null || top.AuthorityKeyId == a.SubjectKeyId)))
         {
-            last = ValidateWith(chain, anchor, at);
+            last = ValidateWith(chain, anchor, at, context);
             if (last.Failure == ClientFailure.None)
             {
                 return last;
@@ -98,7 +99,7 @@ internal static class JavaPkix
         "2.5.29.15", "2.5.29.37", "2.5.29.17", "2.5.29.19", "2.5.29.30", "2.5.29.32", "2.5.29.33", "2.5.29.36", "2.5.29.54",
     };
 
-    private static Decision ValidateWith(IReadOnlyList<CertificateInfo> chain, CertificateInfo anchor, DateTimeOffset at)
+    private static Decision ValidateWith(IReadOnlyList<CertificateInfo> chain, CertificateInfo anchor, DateTimeOffset at, JavaContext context)
     {
         var jdkCa = PathSearch.IsJdkCa(anchor);
         var maxPathLength = chain.Count;
@@ -112,14 +113,9 @@ internal static class JavaPkix
             var isTarget = k == 0;
             Decision Fail(ClientFailure f, string text) => new(f, ClientMessages.JavaValidationPrefix + text, null, cert);
 
-            // AlgorithmChecker
-            if (AlgorithmPolicy.RefusedSignature(cert, ClientProfile.Java, jdkCa) is not null)
+            if (JavaAlgorithmChecker.Check(cert, issuer, jdkCa, at, context) is { } refused)
             {
-                return Fail(ClientFailure.Algorithm, $"Algorithm constraints check failed on signature algorithm: {cert.SignatureAlgorithm}");
-            }
-            if (AlgorithmPolicy.RefusedKey(cert, ClientProfile.Java) is not null)
-            {
-                return Fail(ClientFailure.Algorithm, $"Algorithm constraints check failed on keysize limits: {cert.PublicKeyAlgorithm} {cert.PublicKeySize} bit key used with certificate: {cert.Subject}");
+                return Fail(ClientFailure.Algorithm, refused);
             }
             if (!isTarget)
             {

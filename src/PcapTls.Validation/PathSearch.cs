@@ -19,11 +19,14 @@ internal sealed class PathSearch
     private readonly ClientProfile _profile;
     private readonly bool _partialChain;
     private readonly DateTimeOffset _at;
+    private readonly JavaContext _java;
     private readonly Dictionary<(string Child, string Issuer), bool> _signatures = [];
     private int _nodes;
 
-    public PathSearch(IReadOnlyList<(CertificateInfo, string)> sent, IReadOnlyList<(CertificateInfo, string)> trusted, ClientProfile profile, bool partialChain, DateTimeOffset at)
+    public PathSearch(IReadOnlyList<(CertificateInfo, string)> sent, IReadOnlyList<(CertificateInfo, string)> trusted, ClientProfile profile, bool partialChain, DateTimeOffset at,
+        JavaContext? java = null)
     {
+        _java = java ?? new JavaContext(JavaSecurity.Jdk17, 0x0303, KeyPurpose.ServerAuth);
         _sent = sent;
         _trusted = trusted;
         _profile = profile;
@@ -101,7 +104,7 @@ internal sealed class PathSearch
             {
                 (node.ProblemKind, node.Problem) = ValidityProblem(cert);
             }
-            else if (AlgorithmPolicy.RefusedKey(cert, _profile) is { } weak)
+            else if ((_profile == ClientProfile.Java ? JavaAlgorithmChecker.Check(cert, null, false, _at, _java) : AlgorithmPolicy.RefusedKey(cert, _profile)) is { } weak)
             {
                 (node.ProblemKind, node.Problem) = (IssuerRejection.AlgorithmDisabled, weak);
             }
@@ -182,16 +185,31 @@ internal sealed class PathSearch
                 $"same name, but its public key (SPKI SHA-256 {cand.SpkiSha256Hex[..16]}…) does not verify the signature of {cert.DisplayName}{keyIds}");
         }
         var anchor = IsAnchor(cand);
-        if (AlgorithmPolicy.RefusedSignature(cert, _profile, anchor && IsJdkCa(cand)) is { } sigWeak)
+        if (_profile == ClientProfile.Java)
+        {
+            // SunCertPathBuilder runs the AlgorithmChecker on each certificate with its issuer's key; whether the
+            // anchor is a JDK CA (jdkCA) is known once the path reaches it, so every certificate below is checked again then.
+            if (JavaAlgorithmChecker.Check(cert, cand, anchor && IsJdkCa(cand), _at, _java) is { } refused)
+            {
+                return Reject(IssuerRejection.AlgorithmDisabled, $"{cert.DisplayName}: {refused}");
+            }
+            if (anchor && IsJdkCa(cand))
+            {
+                for (var k = 1; k < stack.Count; k++)
+                {
+                    if (JavaAlgorithmChecker.Check(stack[k - 1], stack[k], true, _at, _java) is { } refusedBelow)
+                    {
+                        return Reject(IssuerRejection.AlgorithmDisabled, $"{stack[k - 1].DisplayName}: {refusedBelow}");
+                    }
+                }
+            }
+        }
+        else if (AlgorithmPolicy.RefusedSignature(cert, _profile, false) is { } sigWeak)
         {
             return Reject(IssuerRejection.AlgorithmDisabled, $"{cert.DisplayName}: {sigWeak}");
         }
         if (anchor)
         {
-            if (_profile == ClientProfile.Java && IsJdkCa(cand) && stack.FirstOrDefault(s => SignatureAlgorithms.Digest(s.SignatureAlgorithm) == "SHA1") is { } sha1)
-            {
-                return Reject(IssuerRejection.AlgorithmDisabled, $"{sha1.DisplayName}: signature algorithm {sha1.SignatureAlgorithm} is disabled for TLS server chains ending at a JDK CA");
-            }
             var anchorNode = Visit(cand, origin, stack, isRoot: false);
             return anchorNode.LeadsToAnchor
                 ? new IssuerAttempt(cand, origin, true, IssuerRejection.None, "trust anchor", anchorNode)
@@ -220,7 +238,7 @@ internal sealed class PathSearch
             var (kind, why) = ValidityProblem(cand);
             return Reject(kind, why);
         }
-        if (AlgorithmPolicy.RefusedKey(cand, _profile) is { } keyWeak)
+        if (_profile != ClientProfile.Java && AlgorithmPolicy.RefusedKey(cand, _profile) is { } keyWeak)
         {
             return Reject(IssuerRejection.AlgorithmDisabled, keyWeak);
         }

@@ -128,7 +128,7 @@ public sealed class ValidationCache
     }
 
     /// <summary>What a verdict depends on besides the time: the chain's SHA-256s, the truststore's fingerprint, the
-    /// host (lower case), the profile, the purpose, the TLS version and the partial-chain flag.</summary>
+    /// host (lower case), the profile, the purpose, the TLS version, the partial-chain flag and the Java release and security properties.</summary>
     private readonly struct Key : IEquatable<Key>
     {
         private readonly CertificateFingerprint[] chain;
@@ -138,6 +138,8 @@ public sealed class ValidationCache
         private readonly KeyPurpose purpose;
         private readonly ushort? tlsVersion;
         private readonly bool allowPartialChain;
+        private readonly JavaRelease java;
+        private readonly JavaSecurity javaSecurity;
         private readonly int hash;
 
         private Key(ValidationRequest r)
@@ -155,6 +157,8 @@ public sealed class ValidationCache
             purpose = r.Purpose;
             tlsVersion = r.TlsVersion;
             allowPartialChain = r.AllowPartialChain;
+            java = r.Java;
+            javaSecurity = r.JavaSecurity;
             h.Add(trustStore, StringComparer.Ordinal);
             h.Add(host, StringComparer.Ordinal);
             h.Add(profile);
@@ -170,6 +174,7 @@ public sealed class ValidationCache
         {
             if (hash != other.hash || chain.Length != other.chain.Length || profile != other.profile || purpose != other.purpose
                 || tlsVersion != other.tlsVersion || allowPartialChain != other.allowPartialChain
+                || java != other.java || !ReferenceEquals(javaSecurity, other.javaSecurity)
                 || !string.Equals(trustStore, other.trustStore, StringComparison.Ordinal) || !string.Equals(host, other.host, StringComparison.Ordinal))
             {
                 return false;

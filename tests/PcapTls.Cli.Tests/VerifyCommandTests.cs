@@ -102,6 +102,23 @@ public sealed class VerifyCommandTests
     }
 
     [TestMethod]
+    public void JavaSecurityFileChangesThePredictionAndABadOneIsExitThree()
+    {
+        var strict = Write("strict.security", "jdk.certpath.disabledAlgorithms=MD2, MD5, EC keySize < 384\n");
+        var (code, output, _) = Run("verify", _chain, "--truststore", _rootPem, "--host", Host, "--at", "2026-01-01T00:00:00Z", "--java-security", strict);
+        Assert.AreEqual(1, code, output);
+        StringAssert.Contains(output, "Algorithm constraints check failed on keysize limits: EC 256 bit key used with certificate: CN=Verify Intermediate");
+
+        var bad = Write("bad.security", "jdk.certpath.disabledAlgorithms=EC keysize < 384\n");
+        var (badCode, badOut, badErr) = Run("verify", _chain, "--truststore", _rootPem, "--java-security", bad);
+        Assert.AreEqual((int)ExitCode.InputError, badCode, badOut);
+        StringAssert.Contains(badErr, "jdk.certpath.disabledAlgorithms: Error in security property. Constraint unknown: keysize < 384");
+        Assert.AreEqual(1, badErr.Trim().Split('\n').Length, badErr);
+        var (missingCode, _, _) = Run("verify", _chain, "--truststore", _rootPem, "--java-security", Path.Combine(_dir, "none.security"));
+        Assert.AreEqual((int)ExitCode.InputError, missingCode);
+    }
+
+    [TestMethod]
     public void OpenSslClientAndJsonFormat()
     {
         var (code, output, _) = Run("verify", _chain, "--truststore", _otherPem, "--host", Host, "--client", "openssl", "--format", "json");

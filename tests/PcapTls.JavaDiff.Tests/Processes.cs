@@ -121,10 +121,12 @@ internal sealed class JavaClient : IDisposable
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly StringBuilder _stderr = new();
 
-    public JavaClient(string java, string source, int threads)
+    /// <param name="securityProperties">An override file for -Djava.security.properties, or null for the JDK's java.security.</param>
+    public JavaClient(string java, string source, int threads, string? securityProperties = null)
     {
         var psi = new ProcessStartInfo(java) { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in (string[])["-XX:TieredStopAtLevel=1", source, threads.ToString(CultureInfo.InvariantCulture)])
+        string[] options = securityProperties is null ? [] : ["-Djava.security.properties=" + securityProperties];
+        foreach (var a in (string[])["-XX:TieredStopAtLevel=1", .. options, source, threads.ToString(CultureInfo.InvariantCulture)])
         {
             psi.ArgumentList.Add(a);
         }
