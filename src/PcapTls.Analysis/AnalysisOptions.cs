@@ -30,6 +30,9 @@ public sealed record AnalysisOptions
     /// <summary>Java profile: the security properties the checks apply (JDK 17 defaults, or an override file's).</summary>
     public JavaSecurity JavaSecurity { get; init; } = JavaSecurity.Jdk17;
 
+    /// <summary>Java profile: the JDK 17 update whose messages and alerts are predicted.</summary>
+    public JavaRelease Java { get; init; } = JavaRelease.Default;
+
     public TargetEndpoint? TargetEndpoint { get; init; }
 
     public TlsLimits TlsLimits { get; init; } = TlsLimits.Default;

@@ -90,6 +90,7 @@ internal static class HandshakeJudge
             TlsVersion = o.ServerHello is { IsHelloRetryRequest: false } sh ? sh.NegotiatedVersion : null,
             AllowPartialChain = ctx.Options.AllowPartialChain,
             JavaSecurity = ctx.Options.JavaSecurity,
+            Java = ctx.Options.Java,
         });
         return new ChainValidation(host, hostSource, at, verdict);
     }

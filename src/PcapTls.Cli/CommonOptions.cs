@@ -40,6 +40,11 @@ internal static class CommonOptions
         Description = "The Java client's java.security or override file (as -Djava.security.properties=FILE): its jdk.certpath.disabledAlgorithms and jdk.tls.disabledAlgorithms replace the JDK 17 defaults.",
     };
 
+    public static readonly Option<string?> JavaReleaseOption = new("--java-release")
+    {
+        Description = "The JDK 17 update the Java client runs (e.g. 17.0.21): from 17.0.16 the message starts with the alert's name and TLS 1.3 alerts follow the reason. Default 17.0.15.",
+    };
+
     public static readonly Option<FileInfo[]> Keylog = new("--keylog")
     {
         Description = "NSS key log file(s) (SSLKEYLOGFILE, client or server side) to decrypt TLS 1.3 handshakes; may be repeated.",
@@ -71,6 +76,18 @@ internal static class CommonOptions
         command.Options.Add(At);
         command.Options.Add(Client);
         command.Options.Add(JavaSecurityFile);
+        command.Options.Add(JavaReleaseOption);
+    }
+
+    /// <summary>--java-release: the JDK 17 update whose messages and alerts are predicted; another version is a usage error.</summary>
+    public static JavaRelease ParseJavaRelease(ParseResult parse)
+    {
+        if (parse.GetValue(JavaReleaseOption) is not { } text)
+        {
+            return JavaRelease.Default;
+        }
+        return JavaRelease.ForVersion(text.Trim())
+            ?? throw new UserErrorException(ExitCode.Usage, $"--java-release: '{text}' is not a JDK 17 version (17.0.N; the releases proven are {JavaRelease.Java17u15.Version} and {JavaRelease.Java17u21.Version})");
     }
 
     /// <summary>--java-security: the file over the JDK 17 defaults, or the defaults; a file Java would refuse is exit 3.</summary>
@@ -204,6 +221,7 @@ internal static class CommonOptions
             Profile = profile,
             AllowPartialChain = partial,
             JavaSecurity = LoadJavaSecurity(parse),
+            Java = ParseJavaRelease(parse),
             TargetEndpoint = target,
             Decryptors = decryptors,
             KeyLogFiles = [.. keylogs.Select(k => k.FullName)],

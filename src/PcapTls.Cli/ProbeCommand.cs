@@ -153,6 +153,7 @@ internal static class ProbeCommand
             Profile = profile,
             AllowPartialChain = partial,
             JavaSecurity = CommonOptions.LoadJavaSecurity(parse),
+            Java = CommonOptions.ParseJavaRelease(parse),
             ClientCredentials = clientCredentials,
         };
 

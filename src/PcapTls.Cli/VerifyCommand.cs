@@ -64,6 +64,7 @@ internal static class VerifyCommand
         }
         var at = CommonOptions.ParseAt(parse) ?? DateTimeOffset.UtcNow;
         var security = CommonOptions.LoadJavaSecurity(parse);
+        var release = CommonOptions.ParseJavaRelease(parse);
         var chainFile = parse.GetValue(ChainArgument)!;
         InputChecks.RequireReadableFile(chainFile.FullName, "chain");
         var store = LoadTrustStoreOrSystem(parse, stderr);
@@ -73,7 +74,7 @@ internal static class VerifyCommand
         {
             // A key log lets the chains of TLS 1.3 handshakes (sent encrypted) be read from the capture too.
             var decryptors = keylogs.Length > 0 ? KeyLogInput.Load(keylogs, stderr) : null;
-            return CaptureChains.Verify(chainFile, store, host, CommonOptions.ParseAt(parse), profile, partial, tls, format, stdout, decryptors, security);
+            return CaptureChains.Verify(chainFile, store, host, CommonOptions.ParseAt(parse), profile, partial, tls, format, stdout, decryptors, security, release);
         }
         if (keylogs.Length > 0)
         {
@@ -86,6 +87,7 @@ internal static class VerifyCommand
             TlsVersion = tls,
             AllowPartialChain = partial,
             JavaSecurity = security,
+            Java = release,
         });
 
         switch (format)
@@ -158,12 +160,12 @@ internal static class CaptureChains
     }
 
     public static int Verify(FileInfo file, TrustStore store, string? host, DateTimeOffset? at, ClientProfile profile, bool partial, ushort tls, string format, TextWriter stdout,
-        Analysis.IHandshakeDecryptorFactory? decryptors = null, JavaSecurity? security = null)
+        Analysis.IHandshakeDecryptorFactory? decryptors = null, JavaSecurity? security = null, JavaRelease? release = null)
     {
         Analysis.AnalysisReport report;
         try
         {
-            report = Analysis.CaptureAnalyzer.AnalyzeFile(file.FullName, new Analysis.AnalysisOptions { TrustStore = store, Host = host, At = at, Profile = profile, AllowPartialChain = partial, Decryptors = decryptors, JavaSecurity = security ?? JavaSecurity.Jdk17 });
+            report = Analysis.CaptureAnalyzer.AnalyzeFile(file.FullName, new Analysis.AnalysisOptions { TrustStore = store, Host = host, At = at, Profile = profile, AllowPartialChain = partial, Decryptors = decryptors, JavaSecurity = security ?? JavaSecurity.Jdk17, Java = release ?? JavaRelease.Default });
         }
         catch (Exception e) when (e is IOException or Capture.CaptureFormatException)
         {
@@ -181,7 +183,7 @@ internal static class CaptureChains
             {
                 continue;
             }
-            results.Add((h, ChainValidator.Validate(new ValidationRequest(h.ServerChainDer, store, name, when, profile) { TlsVersion = version, AllowPartialChain = partial, JavaSecurity = security ?? JavaSecurity.Jdk17 })));
+            results.Add((h, ChainValidator.Validate(new ValidationRequest(h.ServerChainDer, store, name, when, profile) { TlsVersion = version, AllowPartialChain = partial, JavaSecurity = security ?? JavaSecurity.Jdk17, Java = release ?? JavaRelease.Default })));
         }
         if (results.Count == 0)
         {

@@ -88,6 +88,8 @@ public sealed record ProbeOptions
     public bool AllowPartialChain { get; init; }
     /// <summary>Java profile: the security properties the checks apply.</summary>
     public JavaSecurity JavaSecurity { get; init; } = JavaSecurity.Jdk17;
+    /// <summary>Java profile: the JDK 17 update whose messages and alerts are predicted.</summary>
+    public JavaRelease Java { get; init; } = JavaRelease.Default;
     /// <summary>Where "now" comes from when <see cref="At"/> is not given.</summary>
     public TimeProvider Time { get; init; } = TimeProvider.System;
     /// <summary>When the server asks for a client certificate and its chain is trusted, make the client-authentication
@@ -264,6 +266,7 @@ public static class ProbeDiagnosis
             TlsVersion = probe.NegotiatedVersionWire,
             AllowPartialChain = options.AllowPartialChain,
             JavaSecurity = options.JavaSecurity,
+            Java = options.Java,
         });
         var findings = verdict.Findings.ToList();
         var outcome = verdict.Trusted ? ProbeOutcome.Trusted : ProbeOutcome.NotTrusted;

@@ -119,6 +119,21 @@ public sealed class VerifyCommandTests
     }
 
     [TestMethod]
+    public void JavaReleaseChoosesTheMessages()
+    {
+        var (code, output, _) = Run("verify", _chain, "--truststore", _otherPem, "--host", Host, "--at", "2026-01-01T00:00:00Z", "--tls", "1.3", "--java-release", "17.0.21");
+        Assert.AreEqual(1, code, output);
+        StringAssert.Contains(output, "Client would say: (certificate_unknown) PKIX path building failed: ");
+        var (defaultCode, defaultOut, _) = Run("verify", _chain, "--truststore", _otherPem, "--host", Host, "--at", "2026-01-01T00:00:00Z", "--tls", "1.3");
+        Assert.AreEqual(1, defaultCode);
+        StringAssert.Contains(defaultOut, "Client would say: PKIX path building failed: ", "17.0.15, the default, puts no alert name first");
+
+        var (bad, _, err) = Run("verify", _chain, "--truststore", _otherPem, "--java-release", "21.0.5");
+        Assert.AreEqual((int)ExitCode.Usage, bad, err);
+        StringAssert.Contains(err, "--java-release: '21.0.5' is not a JDK 17 version");
+    }
+
+    [TestMethod]
     public void OpenSslClientAndJsonFormat()
     {
         var (code, output, _) = Run("verify", _chain, "--truststore", _otherPem, "--host", Host, "--client", "openssl", "--format", "json");
