@@ -274,6 +274,10 @@ internal static class VerdictConsole
             {
                 o.WriteLine($"Client alert: {Alert(a)}");
             }
+            for (var i = 0; i < v.JavaCauseChain.Count; i++)
+            {
+                o.WriteLine(i == 0 ? $"Java exception (JDK {v.JavaRelease.Version}): {v.JavaCauseChain[0]}" : $"  Caused by: {v.JavaCauseChain[i]}");
+            }
         }
         o.WriteLine();
         o.WriteLine($"Chain sent ({v.Sent.Count} certificate{(v.Sent.Count == 1 ? "" : "s")}):");
@@ -439,6 +443,8 @@ internal static class VerdictJson
             ["at"] = v.At,
             ["clientMessage"] = v.ClientMessage,
             ["alert"] = v.PredictedAlert,
+            ["javaRelease"] = v.Profile == ClientProfile.Java ? v.JavaRelease.Version : null,
+            ["javaCauseChain"] = v.Profile == ClientProfile.Java ? Strings(v.JavaCauseChain) : null,
             ["causes"] = Array(v.Findings, f => new JsonObject { ["code"] = f.Code.ToCode(), ["certainty"] = f.Certainty.ToString().ToLowerInvariant(), ["summary"] = f.Summary, ["evidence"] = f.Evidence, ["fix"] = f.Fix }),
             ["hostName"] = new JsonObject { ["host"] = v.HostName.Host, ["checked"] = v.HostName.Checked, ["matched"] = v.HostName.Matched, ["method"] = v.HostName.Method, ["presented"] = Strings(v.HostName.Presented), ["explanation"] = v.HostName.Explanation },
             ["chain"] = Array(v.Sent, Certificate),

@@ -234,6 +234,10 @@ public sealed class ConsoleReportRenderer(bool color) : IReportRenderer
             {
                 o.WriteLine($"    the client would say: {msg}");
             }
+            for (var i = 0; i < v.JavaCauseChain.Count; i++)
+            {
+                o.WriteLine(i == 0 ? $"    as Java logs it: {v.JavaCauseChain[0]}" : $"      Caused by: {v.JavaCauseChain[i]}");
+            }
             foreach (var line in VerdictText.Describe(v))
             {
                 o.WriteLine("    " + line);

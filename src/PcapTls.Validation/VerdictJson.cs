@@ -8,7 +8,8 @@ namespace PcapTls.Validation;
 /// </summary>
 public static class VerdictJson
 {
-    /// <summary>"trusted", "clientMessage", "predictedAlert" (when the profile predicts one), "explanation" (the probe
+    /// <summary>"trusted", "clientMessage", "predictedAlert" (when the profile predicts one), "javaCauseChain" (Java
+    /// profile: the exception and each Caused by, outermost first; empty when trusted), "explanation" (the probe
     /// shows the path search) and "neededInTruststore", inside the caller's "validation" object.</summary>
     public static void WriteDecision(Utf8JsonWriter w, ChainVerdict v, bool withExplanation)
     {
@@ -26,6 +27,16 @@ public static class VerdictJson
         if (v.PredictedAlert is { } pa)
         {
             w.WriteNumber("predictedAlert", pa);
+        }
+        if (v.Profile == ClientProfile.Java)
+        {
+            // The exception and every "Caused by:", outermost first, as a Message Processor's log prints them.
+            w.WriteStartArray("javaCauseChain");
+            foreach (var line in v.JavaCauseChain)
+            {
+                w.WriteStringValue(line);
+            }
+            w.WriteEndArray();
         }
         if (withExplanation)
         {

@@ -119,14 +119,21 @@ public sealed class VerifyCommandTests
     }
 
     [TestMethod]
-    public void JavaReleaseChoosesTheMessages()
+    public void JavaReleaseChoosesTheMessagesAndTheCauseChainIsShown()
     {
         var (code, output, _) = Run("verify", _chain, "--truststore", _otherPem, "--host", Host, "--at", "2026-01-01T00:00:00Z", "--tls", "1.3", "--java-release", "17.0.21");
         Assert.AreEqual(1, code, output);
         StringAssert.Contains(output, "Client would say: (certificate_unknown) PKIX path building failed: ");
-        var (defaultCode, defaultOut, _) = Run("verify", _chain, "--truststore", _otherPem, "--host", Host, "--at", "2026-01-01T00:00:00Z", "--tls", "1.3");
+        StringAssert.Contains(output, "Java exception (JDK 17.0.21): javax.net.ssl.SSLHandshakeException: (certificate_unknown) PKIX path building failed: ");
+        StringAssert.Contains(output, "  Caused by: sun.security.provider.certpath.SunCertPathBuilderException: unable to find valid certification path to requested target");
+
+        var (defaultCode, defaultOut, _) = Run("verify", _chain, "--truststore", _otherPem, "--host", Host, "--format", "json");
         Assert.AreEqual(1, defaultCode);
-        StringAssert.Contains(defaultOut, "Client would say: PKIX path building failed: ", "17.0.15, the default, puts no alert name first");
+        using var doc = JsonDocument.Parse(defaultOut);
+        Assert.AreEqual("17.0.15", doc.RootElement.GetProperty("javaRelease").GetString());
+        var chain = doc.RootElement.GetProperty("javaCauseChain");
+        Assert.AreEqual(3, chain.GetArrayLength());
+        Assert.AreEqual("javax.net.ssl.SSLHandshakeException: " + doc.RootElement.GetProperty("clientMessage").GetString(), chain[0].GetString());
 
         var (bad, _, err) = Run("verify", _chain, "--truststore", _otherPem, "--java-release", "21.0.5");
         Assert.AreEqual((int)ExitCode.Usage, bad, err);
