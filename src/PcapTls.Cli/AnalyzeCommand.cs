@@ -156,6 +156,7 @@ internal static class AnalyzeCommand
         var renderer = Renderers.For(format, color, support);
         OutputFiles.WriteReport(parse.GetValue(OutputOption), stdout, w => renderer.Render(report, w));
 
+        SupportOptions.WriteBundle(parse, report, support, input, stderr);
         if (parse.GetValue(ExportCertsOption) is { } dir)
         {
             var count = CertificateExport.Export(report, dir.FullName);

@@ -90,7 +90,7 @@ public sealed class ConsoleReportRenderer(bool color) : IReportRenderer
 
         if (Support is not null)
         {
-            SupportConsoleSection.Write(Support, o, s => Paint(Bold, s));
+            SupportConsoleSection.Write(Support, report, o, s => Paint(Bold, s));
         }
 
         if (report.Anomalies.Count > 0)

@@ -1,7 +1,10 @@
 using System.Globalization;
+using PcapTls.Analysis;
 using PcapTls.Support;
+using PcapTls.Support.Apigee;
 using PcapTls.Support.Correlation;
 using PcapTls.Support.MessageProcessor;
+using PcapTls.Validation;
 using static PcapTls.Reporting.Wording.SupportWording;
 
 namespace PcapTls.Reporting.Support;
@@ -9,30 +12,97 @@ namespace PcapTls.Reporting.Support;
 /// <summary>The console report's support-case section: per handshake the API proxy, revision, message ID, the logged exception and whether it is the predicted one.</summary>
 internal static class SupportConsoleSection
 {
-    public static void Write(SupportCase support, TextWriter o, Func<string, string> bold)
+    public static void Write(SupportCase support, AnalysisReport report, TextWriter o, Func<string, string> bold)
     {
         if (support.MessageProcessor is { } mp)
         {
             o.WriteLine();
-            WriteMessageProcessor(mp, o, bold);
+            WriteMessageProcessor(mp, support.Router, o, bold);
+        }
+        if (support.Router is { } router)
+        {
+            o.WriteLine();
+            WriteRouter(router, o, bold);
+        }
+        if (support.Listing is { } listing)
+        {
+            o.WriteLine();
+            WriteListing(listing, support, report, o, bold);
         }
     }
 
-    private static void WriteMessageProcessor(MpLogCorrelation mp, TextWriter o, Func<string, string> bold)
+    private static void WriteFiles(IReadOnlyList<PcapTls.Support.Logs.LogReadSummary> files, Func<PcapTls.Support.Logs.LogReadSummary, string> line, string expected, TextWriter o)
     {
-        o.WriteLine(bold(MpHeading(mp.Logs.Files.Count, mp.Logs.UtcOffset, mp.Skew)));
-        foreach (var f in mp.Logs.Files)
+        foreach (var f in files)
         {
-            o.WriteLine($"  {FileLine(f, mp.Logs.Failures.Count(e => e.At.File == f.File))}");
+            o.WriteLine($"  {line(f)}");
             foreach (var a in f.Anomalies)
             {
-                o.WriteLine($"    anomaly {a.Kind.AnomalyCode()}: {Anomaly(a, MpExpected)}");
+                o.WriteLine($"    anomaly {a.Kind.AnomalyCode()}: {Anomaly(a, expected)}");
             }
             if (f.AnomaliesNotListed > 0)
             {
                 o.WriteLine($"    ... and {f.AnomaliesNotListed} more anomalies");
             }
         }
+    }
+
+    private static void WriteRouter(RouterLogCorrelation router, TextWriter o, Func<string, string> bold)
+    {
+        o.WriteLine(bold(RouterHeading(router.Logs.Files.Count)));
+        WriteFiles(router.Logs.Files, f => RouterFileLine(f, router.Logs.Requests.Count(r => r.At.File == f.File)), RouterExpected, o);
+        if (router.Logs.EventsNotKept > 0)
+        {
+            o.WriteLine($"  {NotKept(router.Logs.EventsNotKept)}");
+        }
+        foreach (var j in router.Requests.Where(r => r.Event is not null))
+        {
+            o.WriteLine($"  {RouterRequestLine(j.Request)}: MP event {Where(j.Event!.At)}{(j.Handshake is { } n ? $", handshake {n}" : ", no handshake in the capture")}");
+        }
+        var unjoined = router.Requests.Where(r => r.Event is null).ToList();
+        if (unjoined.Count > 0)
+        {
+            o.WriteLine($"  {RouterUnjoinedHeading} ({unjoined.Count})");
+            foreach (var j in unjoined.Take(20))
+            {
+                o.WriteLine($"    {RouterRequestLine(j.Request)}");
+            }
+        }
+    }
+
+    private static void WriteListing(TruststoreListing listing, SupportCase support, AnalysisReport report, TextWriter o, Func<string, string> bold)
+    {
+        o.WriteLine(bold(ListingHeading(listing)));
+        foreach (var p in listing.Problems)
+        {
+            o.WriteLine($"  problem: {p.File}: {p.Problem}");
+        }
+        var context = support.MessageProcessor?.Joined.Select(j => j.Event.Context).FirstOrDefault();
+        foreach (var c in support.ListingComparisons)
+        {
+            var h = report.Handshakes[c.Handshake - 1];
+            o.WriteLine($"  Handshake {c.Handshake}  {h.Client} -> {h.Server}");
+            foreach (var m in c.Matches)
+            {
+                var cert = m.ChainIndex < h.ServerCertificates.Count ? h.ServerCertificates[m.ChainIndex] : null;
+                o.WriteLine($"    {(m.IsProven ? "" : "! ")}{ListingMatchText(m, cert?.Subject ?? "?", cert?.Issuer ?? "?")}");
+            }
+            o.WriteLine($"    {ListingVerdict(c)}");
+            if (c.JsonOnlyEntries.Count > 0 && !c.ProvenByKey)
+            {
+                o.WriteLine($"    {ExportHint}");
+                foreach (var e in c.JsonOnlyEntries)
+                {
+                    o.WriteLine($"      {ExportCall(listing.Name, e.Name, context?.Org, context?.Env)}");
+                }
+            }
+        }
+    }
+
+    private static void WriteMessageProcessor(MpLogCorrelation mp, RouterLogCorrelation? router, TextWriter o, Func<string, string> bold)
+    {
+        o.WriteLine(bold(MpHeading(mp.Logs.Files.Count, mp.Logs.UtcOffset, mp.Skew)));
+        WriteFiles(mp.Logs.Files, f => FileLine(f, mp.Logs.Failures.Count(e => e.At.File == f.File)), MpExpected, o);
         if (mp.Logs.EventsNotKept > 0)
         {
             o.WriteLine($"  {NotKept(mp.Logs.EventsNotKept)}");
@@ -41,6 +111,10 @@ internal static class SupportConsoleSection
         {
             var e = j.Event;
             o.WriteLine($"  Handshake {j.Handshake}  {j.Report.Client} -> {j.Report.Server}  {Proxy(e.Context)}");
+            if (router?.ForHandshake(j.Handshake) is { } request)
+            {
+                o.WriteLine($"    case: {CaseRow(request, j.Handshake, j.Report.Server, j.Report.Causes.Count > 0 ? j.Report.Causes[0].Code.ToCode() : null)}");
+            }
             o.WriteLine($"    logged at {Where(e.At)} ({Time(e.Time)}, {Offset(j.Offset, mp.Skew)}){(e.HandshakeMessage is { } hm ? ": handshake failed, message: " + hm : "")}");
             WriteChain(e.Exceptions, e.ExceptionAt, o);
             o.WriteLine($"    {Agreement(j.Agreement, j.Predicted)}");

@@ -1,7 +1,9 @@
 using System.Text.Json;
 using PcapTls.Reporting.Wording;
 using PcapTls.Support;
+using PcapTls.Support.Apigee;
 using PcapTls.Support.Correlation;
+using PcapTls.Support.Logs;
 using PcapTls.Support.MessageProcessor;
 
 namespace PcapTls.Reporting.Support;
@@ -16,16 +18,21 @@ internal static class SupportJsonSection
         {
             WriteMessageProcessor(w, mp);
         }
+        if (support.Router is { } router)
+        {
+            WriteRouter(w, router);
+        }
+        if (support.Listing is { } listing)
+        {
+            WriteListing(w, listing, support.ListingComparisons);
+        }
         w.WriteEndObject();
     }
 
-    private static void WriteMessageProcessor(Utf8JsonWriter w, MpLogCorrelation mp)
+    private static void WriteFiles(Utf8JsonWriter w, IReadOnlyList<LogReadSummary> files, string expected)
     {
-        w.WriteStartObject("messageProcessorLog");
-        w.WriteString("utcOffset", SupportWording.UtcOffset(mp.Logs.UtcOffset));
-        w.WriteNumber("skewSeconds", mp.Skew.TotalSeconds);
         w.WriteStartArray("files");
-        foreach (var f in mp.Logs.Files)
+        foreach (var f in files)
         {
             w.WriteStartObject();
             w.WriteString("file", f.File);
@@ -39,7 +46,7 @@ internal static class SupportJsonSection
                 w.WriteNumber("line", a.Line);
                 w.WriteString("kind", a.Kind.AnomalyCode());
                 w.WriteNumber("value", a.Value);
-                w.WriteString("detail", SupportWording.Anomaly(a, SupportWording.MpExpected));
+                w.WriteString("detail", SupportWording.Anomaly(a, expected));
                 w.WriteEndObject();
             }
             w.WriteEndArray();
@@ -47,6 +54,146 @@ internal static class SupportJsonSection
             w.WriteEndObject();
         }
         w.WriteEndArray();
+    }
+
+    private static void WriteRouter(Utf8JsonWriter w, RouterLogCorrelation router)
+    {
+        w.WriteStartObject("routerLog");
+        WriteFiles(w, router.Logs.Files, SupportWording.RouterExpected);
+        w.WriteNumber("eventsNotKept", router.Logs.EventsNotKept);
+        w.WriteStartArray("requests");
+        foreach (var j in router.Requests)
+        {
+            var r = j.Request;
+            w.WriteStartObject();
+            w.WriteString("file", r.At.File);
+            w.WriteNumber("line", r.At.Line);
+            JsonReportRenderer.WriteTime(w, "time", r.Time);
+            JsonReportRenderer.WriteNullable(w, "client", r.Client);
+            JsonReportRenderer.WriteNullable(w, "router", r.Router);
+            JsonReportRenderer.WriteNullable(w, "messageProcessor", r.MessageProcessor);
+            w.WriteNumber("status", r.Status);
+            if (r.UpstreamStatus is { } up)
+            {
+                w.WriteNumber("upstreamStatus", up);
+            }
+            else
+            {
+                w.WriteNull("upstreamStatus");
+            }
+            JsonReportRenderer.WriteNullable(w, "request", r.Request);
+            JsonReportRenderer.WriteNullable(w, "messageId", r.MessageId);
+            JsonReportRenderer.WriteNullable(w, "faultSource", r.FaultSource);
+            JsonReportRenderer.WriteNullable(w, "faultCode", r.FaultCode);
+            JsonReportRenderer.WriteNullable(w, "proxy", r.Proxy);
+            if (j.Event is { } e)
+            {
+                w.WriteNumber("mpLine", e.At.Line);
+                w.WriteString("mpFile", e.At.File);
+            }
+            if (j.Handshake is { } n)
+            {
+                w.WriteNumber("handshake", n);
+            }
+            else
+            {
+                w.WriteNull("handshake");
+            }
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+        w.WriteEndObject();
+    }
+
+    private static void WriteListing(Utf8JsonWriter w, TruststoreListing listing, IReadOnlyList<ListingComparison> comparisons)
+    {
+        w.WriteStartObject("truststoreApi");
+        w.WriteString("directory", listing.Directory);
+        w.WriteString("truststore", listing.Name);
+        w.WriteStartArray("listed");
+        foreach (var n in listing.Listed)
+        {
+            w.WriteStringValue(n);
+        }
+        w.WriteEndArray();
+        w.WriteStartArray("entries");
+        foreach (var e in listing.Entries)
+        {
+            w.WriteStartObject();
+            w.WriteString("name", e.Name);
+            JsonReportRenderer.WriteNullable(w, "jsonFile", e.JsonFile);
+            JsonReportRenderer.WriteNullable(w, "pemFile", e.PemFile);
+            JsonReportRenderer.WriteNullable(w, "sha256", e.Exported?.Sha256Hex);
+            w.WriteStartArray("certInfo");
+            foreach (var i in e.Infos)
+            {
+                w.WriteStartObject();
+                JsonReportRenderer.WriteNullable(w, "subject", i.Subject);
+                JsonReportRenderer.WriteNullable(w, "issuer", i.Issuer);
+                JsonReportRenderer.WriteNullable(w, "serialNumber", i.Serial);
+                JsonReportRenderer.WriteTime(w, "validFrom", i.ValidFrom);
+                JsonReportRenderer.WriteTime(w, "expiryDate", i.Expiry);
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+        w.WriteStartArray("problems");
+        foreach (var p in listing.Problems)
+        {
+            w.WriteStartObject();
+            w.WriteString("file", p.File);
+            w.WriteString("problem", p.Problem);
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+        w.WriteStartArray("handshakes");
+        foreach (var c in comparisons)
+        {
+            w.WriteStartObject();
+            w.WriteNumber("handshake", c.Handshake);
+            w.WriteStartArray("matches");
+            foreach (var m in c.Matches)
+            {
+                w.WriteStartObject();
+                w.WriteString("entry", m.Entry.Name);
+                w.WriteString("match", m.Match.ListingMatchCode());
+                w.WriteBoolean("provenByKey", m.IsProven);
+                w.WriteNumber("chainIndex", m.ChainIndex);
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+            if (c.ExportedVerdict is { } v)
+            {
+                w.WriteStartObject("exportedVerdict");
+                w.WriteBoolean("trusted", v.Trusted);
+                JsonReportRenderer.WriteNullable(w, "clientMessage", v.ClientMessage);
+                w.WriteEndObject();
+            }
+            else
+            {
+                w.WriteNull("exportedVerdict");
+            }
+            w.WriteBoolean("provenByKey", c.ProvenByKey);
+            w.WriteStartArray("jsonOnlyEntries");
+            foreach (var e in c.JsonOnlyEntries)
+            {
+                w.WriteStringValue(e.Name);
+            }
+            w.WriteEndArray();
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+        w.WriteEndObject();
+    }
+
+    private static void WriteMessageProcessor(Utf8JsonWriter w, MpLogCorrelation mp)
+    {
+        w.WriteStartObject("messageProcessorLog");
+        w.WriteString("utcOffset", SupportWording.UtcOffset(mp.Logs.UtcOffset));
+        w.WriteNumber("skewSeconds", mp.Skew.TotalSeconds);
+        WriteFiles(w, mp.Logs.Files, SupportWording.MpExpected);
         w.WriteNumber("eventsNotKept", mp.Logs.EventsNotKept);
         w.WriteStartArray("joined");
         foreach (var j in mp.Joined)
