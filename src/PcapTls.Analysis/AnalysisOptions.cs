@@ -33,6 +33,10 @@ public sealed record AnalysisOptions
     /// <summary>Java profile: the JDK 17 update whose messages and alerts are predicted.</summary>
     public JavaRelease Java { get; init; } = JavaRelease.Default;
 
+    /// <summary>With a growing key log (<see cref="IGrowingKeyLog"/>, live): how long and how much a TLS 1.3
+    /// connection is held for secrets that arrive after it ended.</summary>
+    public SecretsWaitLimits SecretsWait { get; init; } = SecretsWaitLimits.Default;
+
     public TargetEndpoint? TargetEndpoint { get; init; }
 
     public TlsLimits TlsLimits { get; init; } = TlsLimits.Default;

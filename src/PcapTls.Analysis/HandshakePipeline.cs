@@ -26,7 +26,10 @@ public sealed class HandshakePipeline : IPacketHandler, ITcpStreamConsumerFactor
     private long lastPacket;
     private long lastTime;
     private long firstTime = long.MinValue;
+    /// <summary>The capture's clock: the latest packet time or <see cref="AdvanceClock"/> time.</summary>
+    private long clock = long.MinValue;
     private bool finished;
+    private readonly AwaitingSecrets? awaiting;
     private readonly PcapTls.Capture.Encapsulations.UnknownEncapsulations unknownEncapsulations = new();
     private readonly PcapTls.Capture.Encapsulations.IpFragmentReassembler fragments = new();
 
@@ -45,6 +48,10 @@ public sealed class HandshakePipeline : IPacketHandler, ITcpStreamConsumerFactor
         facts = context.Facts;
         this.keepsFacts = keepsFacts;
         flows = new TcpFlowTable(this, options.FlowLimits, this);
+        if (options.Decryptors is IGrowingKeyLog growing)
+        {
+            awaiting = new AwaitingSecrets(growing, options.SecretsWait);
+        }
     }
 
     internal static JudgeContext NewContext(AnalysisOptions options, int? snapLength)
@@ -88,12 +95,18 @@ public sealed class HandshakePipeline : IPacketHandler, ITcpStreamConsumerFactor
 
     public FlowStatistics FlowStatistics => flows.Statistics;
 
+    /// <summary>With a growing key log: TLS 1.3 connections that waited for secrets after they ended, how many got
+    /// them, how many were judged without, how many are waiting now, and how many could not wait (a byte bound).</summary>
+    public (long Held, long Arrived, long Expired, int Waiting, long NotRecorded) SecretsWaits =>
+        awaiting is null ? default : (awaiting.Held, awaiting.Arrived, awaiting.Expired, awaiting.Count, awaiting.Budget.Abandoned);
+
     public void OnPacket(in RawPacket packet)
     {
         Packets++;
         Bytes += packet.Data.Length;
         lastPacket = packet.Number;
         lastTime = packet.TimestampNanos;
+        clock = Math.Max(clock, packet.TimestampNanos);
         if (firstTime == long.MinValue)
         {
             firstTime = packet.TimestampNanos;
@@ -143,6 +156,7 @@ public sealed class HandshakePipeline : IPacketHandler, ITcpStreamConsumerFactor
                 NonTcpPackets++;
                 break;
         }
+        awaiting?.Poll(clock, final: false, Replay, Conclude);
     }
 
     private void AddExpiredFragments()
@@ -167,7 +181,9 @@ public sealed class HandshakePipeline : IPacketHandler, ITcpStreamConsumerFactor
     {
         if (!finished)
         {
+            clock = Math.Max(clock, nowNanos);
             flows.AdvanceClock(nowNanos, lastPacket);
+            awaiting?.Poll(clock, final: false, Replay, Conclude);
         }
     }
 
@@ -182,6 +198,7 @@ public sealed class HandshakePipeline : IPacketHandler, ITcpStreamConsumerFactor
         fragments.Finish();
         AddExpiredFragments();
         flows.Finish(new SegmentPosition(lastPacket, lastTime));
+        awaiting?.Poll(clock, final: true, Replay, Conclude);
         foreach (var u in unknownEncapsulations.Entries)
         {
             Add(new ReportAnomaly(u.FirstPacket, "unknown-encapsulation", u.Describe()));
@@ -290,7 +307,16 @@ public sealed class HandshakePipeline : IPacketHandler, ITcpStreamConsumerFactor
         {
             TcpConnections++;
         }
-        return new HandshakeTracker(connection, Options.TlsLimits, Options.Decryptors, OnConnectionEnd);
+        return new HandshakeTracker(connection, Options.TlsLimits, Options.Decryptors, OnConnectionEnd, awaiting?.NewRecording(connection));
+    }
+
+    /// <summary>A waiting connection decoded again from its recording, now that the key log holds more of its secrets.</summary>
+    private HandshakeObservation Replay(ConnectionRecording recording)
+    {
+        HandshakeObservation? seen = null;
+        var tracker = new HandshakeTracker(recording.Connection, Options.TlsLimits, Options.Decryptors, (o, _) => seen = o);
+        recording.Replay(tracker);
+        return seen ?? tracker.Observation;
     }
 
     void ICaptureAnomalySink.Report(in CaptureAnomaly anomaly)
@@ -299,7 +325,16 @@ public sealed class HandshakePipeline : IPacketHandler, ITcpStreamConsumerFactor
     void IFlowAnomalySink.Report(in FlowAnomaly anomaly)
         => Add(new ReportAnomaly(anomaly.PacketNumber, AnomalyKinds.Name(anomaly.Kind), anomaly.Detail));
 
-    private void OnConnectionEnd(HandshakeObservation observation)
+    private void OnConnectionEnd(HandshakeObservation observation, ConnectionRecording? recording)
+    {
+        if (awaiting is not null && awaiting.TryHold(observation, recording, Math.Max(clock, observation.LastTime)))
+        {
+            return;
+        }
+        Conclude(observation);
+    }
+
+    private void Conclude(HandshakeObservation observation)
     {
         foreach (var a in observation.Anomalies)
         {

@@ -26,16 +26,21 @@ internal sealed class HandshakeTracker : ITcpStreamConsumer, ITlsEventSink
 
     private readonly TlsConnectionDecoder decoder;
     private readonly IHandshakeDecryptorFactory? decryptors;
-    private readonly Action<HandshakeObservation> onEnd;
+    private readonly Action<HandshakeObservation, ConnectionRecording?> onEnd;
+    private readonly ConnectionRecording? recording;
     private bool ended;
 
-    public HandshakeTracker(TcpConnectionInfo connection, TlsLimits limits, IHandshakeDecryptorFactory? decryptors, Action<HandshakeObservation> onEnd)
+    /// <param name="recording">Keeps what the flow layer delivers, so the connection can be decoded again when a
+    /// growing key log gains its secrets later (dropped as soon as the ServerHello shows no TLS 1.3).</param>
+    public HandshakeTracker(TcpConnectionInfo connection, TlsLimits limits, IHandshakeDecryptorFactory? decryptors,
+        Action<HandshakeObservation, ConnectionRecording?> onEnd, ConnectionRecording? recording = null)
     {
         Observation = new HandshakeObservation { Connection = connection };
         Observation.Touch(connection.FirstPosition.PacketNumber, connection.FirstPosition.TimestampNanos);
         decoder = new TlsConnectionDecoder(this, limits);
         this.decryptors = decryptors;
         this.onEnd = onEnd;
+        this.recording = recording;
     }
 
     public HandshakeObservation Observation { get; }
@@ -49,6 +54,7 @@ internal sealed class HandshakeTracker : ITcpStreamConsumer, ITlsEventSink
 
     public void OnData(FlowDirection direction, ReadOnlySpan<byte> data, SegmentPosition position)
     {
+        recording?.Data(direction, data, position);
         var side = (int)direction;
         Observation.Touch(position.PacketNumber, position.TimestampNanos);
         if (Observation.FirstByte[side] < 0 && data.Length > 0)
@@ -61,6 +67,7 @@ internal sealed class HandshakeTracker : ITcpStreamConsumer, ITlsEventSink
 
     public void OnGap(FlowDirection direction, long missingBytes, SegmentPosition position)
     {
+        recording?.Gap(direction, missingBytes, position);
         var side = (int)direction;
         Observation.Touch(position.PacketNumber, position.TimestampNanos);
         if (!Observation.GapSeen[side])
@@ -73,6 +80,7 @@ internal sealed class HandshakeTracker : ITcpStreamConsumer, ITlsEventSink
 
     public void OnControl(FlowDirection direction, TcpControlKind kind, SegmentPosition position)
     {
+        recording?.Control(direction, kind, position);
         Observation.Touch(position.PacketNumber, position.TimestampNanos);
         if (Observation.Controls.Count < MaxControlsKept)
         {
@@ -87,6 +95,7 @@ internal sealed class HandshakeTracker : ITcpStreamConsumer, ITlsEventSink
             return;
         }
         ended = true;
+        recording?.End(reason, lastPosition);
         Observation.Touch(lastPosition.PacketNumber, lastPosition.TimestampNanos);
         Observation.EndReason = reason;
         // Bytes still buffered say something: a stream cut inside a record (TruncatedAtEnd), or a short reply
@@ -94,7 +103,7 @@ internal sealed class HandshakeTracker : ITcpStreamConsumer, ITlsEventSink
         var end = new TlsPosition(lastPosition.PacketNumber, lastPosition.TimestampNanos);
         decoder.EndOfStream(0, end);
         decoder.EndOfStream(1, end);
-        onEnd(Observation);
+        onEnd(Observation, recording);
     }
 
     // ---- TLS side ----
@@ -135,6 +144,10 @@ internal sealed class HandshakeTracker : ITcpStreamConsumer, ITlsEventSink
         {
             // Mid-connection capture: the ServerHello tells us who the server is.
             Observation.ClientHelloSide = 1 - side;
+        }
+        if (!hello.IsHelloRetryRequest && hello.NegotiatedVersion != 0x0304)
+        {
+            recording?.Drop(); // only TLS 1.3 (final, not a draft) hides what a key log could open later
         }
         if (hello.IsHelloRetryRequest || decryptors is null || Observation.ClientHello is null)
         {

@@ -144,6 +144,10 @@ public sealed class KeyLog
         return log;
     }
 
+    /// <summary>The client randoms this log holds lines for (each 32 bytes), in no particular order: a follower of a
+    /// growing key log copies each piece's connections into its own bounded table.</summary>
+    public IEnumerable<byte[]> ClientRandoms => _byClientRandom.Keys.Select(Convert.FromHexString);
+
     /// <summary>True when the key log holds any line for this ClientHello random.</summary>
     public bool HasClientRandom(ReadOnlySpan<byte> clientRandom) =>
         clientRandom.Length == ClientRandomLength && _byClientRandom.ContainsKey(Convert.ToHexStringLower(clientRandom));

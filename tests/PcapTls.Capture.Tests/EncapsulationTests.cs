@@ -64,6 +64,15 @@ public sealed class EncapsulationTests
     }
 
     [TestMethod]
+    public void AnMplsControlWordCutShortIsATruncatedFrame()
+    {
+        // Found by tools/fuzz (encap): the bottom label (S bit set), then a first nibble 0 (a pseudo-wire control
+        // word) with only 3 bytes left. The control word was consumed past the frame's end and threw.
+        var frame = Ethernet(0x8847, [0x00, 0x01, 0x01, 0x40, 0x00, 0x00, 0x00]);
+        Assert.AreEqual(DecodeStatus.Truncated, PacketDecoder.TryDecodeTcp(new RawPacket(1, 0, CaptureLinkType.Ethernet, frame, frame.Length, 0), out _));
+    }
+
+    [TestMethod]
     public void EveryTruncatedPrefixIsAStatusNotAnException()
     {
         var frame = Ethernet(0x0800, Vxlan(42, Ethernet(0x8100, [0, 5, 0x08, 0x00, .. InnerTcp])));

@@ -72,4 +72,68 @@ public sealed class FuzzRegressionTests
             KeyLog.Parse(new StringReader(Encoding.UTF8.GetString(File.ReadAllBytes(file))), file);
         }
     }
+
+    [TestMethod]
+    public void EncapsulationInputs()
+    {
+        var inputs = Inputs("encap").ToList();
+        Assert.IsGreaterThanOrEqualTo(1, inputs.Count, "the MPLS control word crash tools/fuzz found");
+        foreach (var file in inputs)
+        {
+            PcapTls.Fuzz.SurfaceTargets.Encapsulation(File.ReadAllBytes(file));
+        }
+    }
+
+    [TestMethod]
+    public void CompressedStreamInputs()
+    {
+        var inputs = Inputs("compressed").ToList();
+        Assert.IsNotEmpty(inputs, "the xz stream");
+        foreach (var file in inputs)
+        {
+            PcapTls.Fuzz.SurfaceTargets.CaptureStream(File.ReadAllBytes(file));
+        }
+    }
+
+    [TestMethod]
+    public void AnXzCaptureReadAsAStreamIsReadWhole()
+    {
+        var file = Inputs("compressed").Single(f => f.EndsWith("xz-read-as-a-stream.pcap.xz", StringComparison.Ordinal));
+        using var stream = File.OpenRead(file);
+        var reader = CaptureFileReader.Open(PcapTls.Capture.Inputs.CaptureSource.Stream("-", stream));
+        var frames = new FrameCount();
+        reader.Read(frames);
+        Assert.IsGreaterThan(5, frames.Count, "the frames of the TLS 1.3 capture inside");
+    }
+
+    private sealed class FrameCount : IPacketHandler
+    {
+        public int Count { get; private set; }
+
+        public void OnPacket(in RawPacket packet) => Count++;
+    }
+
+    /// <summary>The corpus AFL++ grew for each target of the new surfaces (Data/fuzz-corpus/TARGET/), replayed
+    /// through the same target code: none may throw.</summary>
+    [TestMethod]
+    [DataRow("encap")]
+    [DataRow("preamble")]
+    [DataRow("pcapng")]
+    [DataRow("compressed")]
+    public void CorpusReplaysWithoutException(string target)
+    {
+        var dir = Path.Combine(AppContext.BaseDirectory, "Data", "fuzz-corpus", target);
+        var inputs = Directory.Exists(dir) ? Directory.GetFiles(dir).Order(StringComparer.Ordinal).ToList() : [];
+        Assert.IsNotEmpty(inputs, $"Data/fuzz-corpus/{target} holds the corpus (tools/fuzz/README.md says how it was made)");
+        Action<byte[]> run = target switch
+        {
+            "encap" => PcapTls.Fuzz.SurfaceTargets.Encapsulation,
+            "preamble" => PcapTls.Fuzz.SurfaceTargets.Preamble,
+            _ => PcapTls.Fuzz.SurfaceTargets.CaptureStream,
+        };
+        foreach (var file in inputs)
+        {
+            run(File.ReadAllBytes(file));
+        }
+    }
 }

@@ -59,9 +59,14 @@ internal ref struct FrameWalk
         Next = first;
     }
 
-    /// <summary>The decoder read <paramref name="length"/> bytes of header; <paramref name="next"/> takes the rest.</summary>
+    /// <summary>The decoder read <paramref name="length"/> bytes of header; <paramref name="next"/> takes the rest.
+    /// A header longer than the bytes left is a truncated frame (each decoder checks first; this is the backstop).</summary>
     public LayerOutcome Consume(int length, Layer next)
     {
+        if ((uint)length > (uint)Data.Length)
+        {
+            return LayerOutcome.Truncated;
+        }
         Data = Data[length..];
         WireLength -= length;
         Offset += length;

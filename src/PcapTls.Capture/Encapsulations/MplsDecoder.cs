@@ -51,6 +51,10 @@ internal static class MplsDecoder
             case 6:
                 return w.Consume(offset, Layer.IPv6);
             case 0:
+                if (w.Data.Length < offset + ControlWordLength)
+                {
+                    return LayerOutcome.Truncated; // found by tools/fuzz (encap): the control word cut short
+                }
                 if (w.Record(Layer.PseudowireControlWord) != LayerOutcome.Continue)
                 {
                     return LayerOutcome.Malformed;

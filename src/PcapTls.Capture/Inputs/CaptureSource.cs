@@ -103,9 +103,11 @@ public sealed class CaptureSource
         private int _keptLength;
         private int _replayAt = -1;
         private bool _recording = true;
+        private long _position;
 
         public void Rewind()
         {
+            _position = 0;
             if (!_recording && _replayAt < 0 && _keptLength > 0)
             {
                 throw new InvalidOperationException("rewound after the replay");
@@ -116,6 +118,13 @@ public sealed class CaptureSource
         public void StopRecording() => _recording = false;
 
         public override int Read(Span<byte> buffer)
+        {
+            var n = ReadOnce(buffer);
+            _position += n;
+            return n;
+        }
+
+        private int ReadOnce(Span<byte> buffer)
         {
             if (_replayAt >= 0 && _replayAt < _keptLength)
             {
@@ -147,6 +156,8 @@ public sealed class CaptureSource
             return read;
         }
 
+        /// <summary>Bytes read since the start (or the rewind): SharpCompress's xz reader asks, though it never seeks.</summary>
+        public override long Position { get => _position; set => throw new NotSupportedException(); }
 
         protected override void Dispose(bool disposing)
         {

@@ -28,6 +28,10 @@ public static class Program
         ["x509"] = FuzzX509,
         ["truststore"] = FuzzTrustStore,
         ["keylog"] = FuzzKeyLog,
+        ["encap"] = SurfaceTargets.Encapsulation,
+        ["preamble"] = SurfaceTargets.Preamble,
+        ["pcapng"] = SurfaceTargets.CaptureStream,
+        ["compressed"] = SurfaceTargets.CaptureStream,
     };
 
     public static int Main(string[] args)
@@ -36,11 +40,26 @@ public static class Program
         {
             Console.Error.WriteLine($"usage: pcaptls-fuzz {{{string.Join('|', Targets.Keys)}}} [--replay FILE...]");
             Console.Error.WriteLine("       pcaptls-fuzz tls --seeds-from CAPTURE OUTDIR   (one seed per TCP direction)");
+            Console.Error.WriteLine("       pcaptls-fuzz preamble --seeds-from CAPTURE OUTDIR   (one seed per TCP connection)");
+            Console.Error.WriteLine("       pcaptls-fuzz preamble --seeds OUTDIR   (STARTTLS-like conversations)");
+            Console.Error.WriteLine("       pcaptls-fuzz encap --seeds OUTDIR   (one frame per encapsulation)");
             return 2;
         }
         if (args[0] == "tls" && args.Length == 4 && args[1] == "--seeds-from")
         {
             return TlsSeeds.Write(args[2], args[3]);
+        }
+        if (args[0] == "preamble" && args.Length == 4 && args[1] == "--seeds-from")
+        {
+            return TlsSeeds.WriteConnections(args[2], args[3]);
+        }
+        if (args[0] == "preamble" && args.Length == 3 && args[1] == "--seeds")
+        {
+            return PreambleSeeds.Write(args[2]);
+        }
+        if (args[0] == "encap" && args.Length == 3 && args[1] == "--seeds")
+        {
+            return EncapsulationSeeds.Write(args[2]);
         }
         if (args.Length > 1 && args[1] == "--replay")
         {

@@ -36,6 +36,32 @@ internal sealed class TlsSeeds : ITcpStreamConsumerFactory, IPacketHandler
         return 0;
     }
 
+    /// <summary>Seeds for the "preamble" target: per TCP connection, the first <see cref="MaxPreambleSide"/> bytes
+    /// of the originator's stream then of the responder's, behind two bytes giving where the first ends.</summary>
+    public static int WriteConnections(string capture, string outDir)
+    {
+        var seeds = new TlsSeeds();
+        CaptureFileReader.Open(capture).Read(seeds);
+        seeds._table.Finish(new SegmentPosition(0, 0));
+        Directory.CreateDirectory(outDir);
+        for (var i = 0; i + 1 < seeds._streams.Count; i += 2)
+        {
+            var client = seeds._streams[i].ToArray().AsSpan(1);
+            var server = seeds._streams[i + 1].ToArray().AsSpan(1);
+            client = client[..Math.Min(client.Length, MaxPreambleSide)];
+            server = server[..Math.Min(server.Length, MaxPreambleSide)];
+            if (client.Length + server.Length == 0)
+            {
+                continue;
+            }
+            byte[] seed = [(byte)(client.Length >> 8), (byte)client.Length, .. client, .. server];
+            File.WriteAllBytes(Path.Combine(outDir, $"{Path.GetFileNameWithoutExtension(capture)}-{i / 2}.preamble"), seed);
+        }
+        return 0;
+    }
+
+    private const int MaxPreambleSide = 2048;
+
     public void OnPacket(in RawPacket packet) => _flows.OnPacket(packet);
 
     public ITcpStreamConsumer Create(TcpConnectionInfo connection)
