@@ -7,6 +7,9 @@ namespace PcapTls.Reporting;
 /// <summary>Writes each distinct certificate of a report as PEM, named by subject and short fingerprint.</summary>
 public static class CertificateExport
 {
+    /// <summary>Characters of the subject kept in a file name (then "_" and 12 hex digits of the SHA-256).</summary>
+    public const int MaxNameLength = 60;
+
     public static int Export(AnalysisReport report, string directory)
     {
         Directory.CreateDirectory(directory);
@@ -22,6 +25,10 @@ public static class CertificateExport
                 }
                 var name = $"{FileNameFor(info)}.pem";
                 var path = Path.Combine(directory, name);
+                if (Path.GetDirectoryName(Path.GetFullPath(path)) != Path.GetFullPath(directory).TrimEnd(Path.DirectorySeparatorChar))
+                {
+                    throw new InvalidOperationException($"certificate file name {name} leaves the export folder"); // FileNameFor forbids it
+                }
                 var temp = path + ".tmp";
                 File.WriteAllText(temp, ToPem(der), new UTF8Encoding(false));
                 File.Move(temp, path, overwrite: true);
@@ -41,18 +48,24 @@ public static class CertificateExport
         return sb.Append("-----END CERTIFICATE-----\n").ToString();
     }
 
+    /// <summary>
+    /// A plain file name from the subject's CN, which the certificate's issuer (or an attacker) chose: letters,
+    /// digits, '.', '-' and '_' only (no separator, no control or bidi character), not starting with '.' or '-'
+    /// (no hidden file, no name a shell tool reads as an option, never "." or ".."), at most
+    /// <see cref="MaxNameLength"/> characters, then the fingerprint.
+    /// </summary>
     public static string FileNameFor(CertificateInfo info)
     {
         var subject = info.IsParsed ? info.Subject : "unparsable";
         var cn = subject.Split(',').Select(p => p.Trim()).FirstOrDefault(p => p.StartsWith("CN=", StringComparison.OrdinalIgnoreCase))?[3..] ?? subject;
-        var safe = new string(cn.Select(ch => char.IsLetterOrDigit(ch) || ch is '.' or '-' or '_' ? ch : '_').ToArray()).Trim('_');
+        var safe = new string(cn.Select(ch => char.IsLetterOrDigit(ch) || ch is '.' or '-' or '_' ? ch : '_').ToArray()).Trim('_', '.', '-');
+        if (safe.Length > MaxNameLength)
+        {
+            safe = safe[..MaxNameLength];
+        }
         if (safe.Length == 0)
         {
             safe = "certificate";
-        }
-        if (safe.Length > 60)
-        {
-            safe = safe[..60];
         }
         return $"{safe}_{info.Sha256Hex[..12]}";
     }

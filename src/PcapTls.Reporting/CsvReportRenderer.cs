@@ -17,7 +17,9 @@ public sealed class CsvReportRenderer : IReportRenderer
 
     public void Render(AnalysisReport report, TextWriter output)
     {
-        var options = new CsvWriterOptions { NewLine = "\n", FormatProvider = CultureInfo.InvariantCulture };
+        // SNI, subjects and alerts come from the capture's sender: a cell starting with = + - @ tab or CR gets a
+        // leading ' (OWASP, CSV injection), so a spreadsheet shows it as text instead of running it as a formula.
+        var options = new CsvWriterOptions { NewLine = "\n", FormatProvider = CultureInfo.InvariantCulture, Injection = CsvInjection.Escape };
         using var csv = CsvWriter.Create(output, options, true);
         // Several files: two last columns name the file each handshake starts in and its packet there; alerts and
         // teardown packets are named file#packet.

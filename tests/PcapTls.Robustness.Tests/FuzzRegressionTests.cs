@@ -85,6 +85,17 @@ public sealed class FuzzRegressionTests
     }
 
     [TestMethod]
+    public void PreambleInputs()
+    {
+        var inputs = Inputs("preamble").ToList();
+        Assert.IsNotEmpty(inputs, "the SOCKS5 empty side tools/fuzz found");
+        foreach (var file in inputs)
+        {
+            PcapTls.Fuzz.SurfaceTargets.Preamble(File.ReadAllBytes(file));
+        }
+    }
+
+    [TestMethod]
     public void CompressedStreamInputs()
     {
         var inputs = Inputs("compressed").ToList();

@@ -20,6 +20,21 @@ public sealed class PreambleTests
 
     private static byte[] ServerFlight => Hex.Concat(Hex.Record(22, SampleMessages.ServerHello12), Hex.Record(22, SampleMessages.Certificate12));
 
+    /// <summary>Found by tools/fuzz (preamble): SOCKS5, SOCKS4, PostgreSQL and LDAP read the first byte of an empty
+    /// span. Every recogniser, asked about no bytes yet, says "not yet" (or "not this", when no more will come).</summary>
+    [TestMethod]
+    public void EveryRecogniserAnswersAnEmptySideWithoutThrowing()
+    {
+        foreach (var r in PreambleRecognisers.All)
+        {
+            Assert.AreEqual(PreambleRole.NeedMore, r.Recognise([], null, final: false), r.Protocol);
+            Assert.AreEqual(PreambleRole.None, r.Recognise([], null, final: true), r.Protocol);
+            _ = r.Recognise([], r.Protocol, final: true); // after the peer: whatever the protocol says, but no exception
+            Assert.IsNull(r.FindRefusal([], []), r.Protocol);
+            Assert.IsNull(r.FindTarget([]), r.Protocol);
+        }
+    }
+
     /// <summary>Feeds the steps in order (side, bytes), each cut into chunks, then ends both sides.</summary>
     private static (RecordingSink Sink, TlsConnectionDecoder Decoder) Run(int chunk, params (int Side, byte[] Bytes)[] steps)
     {

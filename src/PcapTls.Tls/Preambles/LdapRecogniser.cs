@@ -23,6 +23,10 @@ public sealed class LdapRecogniser : IPreambleRecogniser
 
     public PreambleRole Recognise(ReadOnlySpan<byte> first, string? peerProtocol, bool final)
     {
+        if (first.IsEmpty)
+        {
+            return final ? PreambleRole.None : PreambleRole.NeedMore; // found by tools/fuzz (preamble)
+        }
         if (first[0] != Sequence)
         {
             return PreambleRole.None;

@@ -17,6 +17,10 @@ public sealed class PostgreSqlRecogniser : IPreambleRecogniser
 
     public PreambleRole Recognise(ReadOnlySpan<byte> first, string? peerProtocol, bool final)
     {
+        if (first.IsEmpty)
+        {
+            return final ? PreambleRole.None : PreambleRole.NeedMore; // found by tools/fuzz (preamble)
+        }
         if (peerProtocol == Protocol && first[0] is (byte)'S' or (byte)'N' or (byte)'E')
         {
             return PreambleRole.Server;

@@ -22,6 +22,10 @@ public sealed class Socks4Recogniser : IPreambleRecogniser
 
     public PreambleRole Recognise(ReadOnlySpan<byte> first, string? peerProtocol, bool final)
     {
+        if (first.IsEmpty)
+        {
+            return final ? PreambleRole.None : PreambleRole.NeedMore; // found by tools/fuzz (preamble)
+        }
         if (peerProtocol == Protocol)
         {
             if (first[0] != 0)

@@ -22,6 +22,10 @@ public sealed class Socks5Recogniser : IPreambleRecogniser
 
     public PreambleRole Recognise(ReadOnlySpan<byte> first, string? peerProtocol, bool final)
     {
+        if (first.IsEmpty)
+        {
+            return final ? PreambleRole.None : PreambleRole.NeedMore; // found by tools/fuzz (preamble)
+        }
         if (first[0] != Version)
         {
             return PreambleRole.None;
