@@ -45,7 +45,7 @@ internal static class AnalyzeCommand
     /// <summary>analyze's --format has no short form: -f is the BPF filter (see <see cref="SelectionOptions.Filter"/>).</summary>
     private static readonly Option<string> FormatOption = new("--format")
     {
-        Description = "Output format: console (default), json or csv.",
+        Description = "Output format: console (default), json, csv or html (one self-contained page to open in a browser or attach to a ticket).",
         DefaultValueFactory = _ => "console",
     };
 

@@ -114,7 +114,8 @@ internal static class CommonOptions
         "console" or "text" => OutputFormat.Console,
         "json" => OutputFormat.Json,
         "csv" => OutputFormat.Csv,
-        var f => throw new UserErrorException(ExitCode.Usage, $"--format must be console, json or csv, not '{f}'"),
+        "html" => OutputFormat.Html,
+        var f => throw new UserErrorException(ExitCode.Usage, $"--format must be console, json, csv or html, not '{f}'"),
     };
 
     public static (ClientProfile Profile, bool AllowPartialChain) ParseClient(ParseResult parse) => (parse.GetValue(Client) ?? "java").ToLowerInvariant() switch

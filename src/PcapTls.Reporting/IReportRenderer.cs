@@ -14,6 +14,7 @@ public enum OutputFormat
     Console,
     Json,
     Csv,
+    Html,
 }
 
 public static class Renderers
@@ -23,6 +24,7 @@ public static class Renderers
     {
         OutputFormat.Json => new JsonReportRenderer { Support = support },
         OutputFormat.Csv => new CsvReportRenderer(),
+        OutputFormat.Html => new Html.HtmlReportRenderer(),
         _ => new ConsoleReportRenderer(color) { Support = support },
     };
 }

@@ -35,6 +35,40 @@ public sealed partial class GoldenOutputTests
         Check(name + ".json", Render(new JsonReportRenderer(), report));
     }
 
+    public static IEnumerable<object[]> HtmlCases =>
+    [
+        ["tls12/java/untrusted-root.pcap"],
+        ["tls12/java/leaf-only.pcap"],
+        ["tls12/openssl/wrong-host.pcap"],
+        ["tls13/java/untrusted-root.pcap"],
+    ];
+
+    [TestMethod]
+    [DynamicData(nameof(HtmlCases))]
+    public void HtmlMatchesTheGoldenFiles(string file)
+    {
+        var entry = CorpusManifest.Get(file);
+        var report = CorpusRun.Analyze(entry, withKeys: true);
+        report = report with { Capture = report.Capture with { File = "captures/" + file } };
+        report = report with { Trust = report.Trust with { TrustStoreDescription = Relative(report.Trust.TrustStoreDescription) } };
+        var name = file.Replace('/', '_').Replace(".pcap", "", StringComparison.Ordinal);
+        var html = Render(new Reporting.Html.HtmlReportRenderer(), report);
+        // Beside the times Pin knows: the table's sort keys (ticks), dates before a clock time, and the ladder's times since its first packet.
+        html = SortTicks().Replace(html, "data-sort=\"<ticks>\"");
+        html = DateBeforeClock().Replace(html, "<date> <clock>");
+        html = RelativeTime().Replace(html, "+<elapsed>");
+        Check(name + ".html", html);
+    }
+
+    [GeneratedRegex(@"data-sort=""\d{15,}""")]
+    private static partial Regex SortTicks();
+
+    [GeneratedRegex(@"\d{4}-\d\d-\d\d <clock>")]
+    private static partial Regex DateBeforeClock();
+
+    [GeneratedRegex(@"\+\d+\.\d{3} m?s\b")]
+    private static partial Regex RelativeTime();
+
     private static string Render(IReportRenderer renderer, AnalysisReport report)
     {
         var w = new StringWriter { NewLine = "\n" };
