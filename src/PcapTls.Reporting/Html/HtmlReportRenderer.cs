@@ -34,7 +34,8 @@ public sealed class HtmlReportRenderer : IReportRenderer
     private static readonly string Script = Resource("report.js");
     private const string NoScriptCss = "#hs tbody tr[hidden]{display:table-row}.js-only{display:none}";
 
-    private static readonly JsonSerializerOptions JsonStrings = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.Default };
+    /// <summary>A JSON string literal; the default encoder writes '&lt;', '&gt;', '&amp;' and quotes as \u escapes.</summary>
+    private static string JsonString(string value) => "\"" + JsonEncodedText.Encode(value, System.Text.Encodings.Web.JavaScriptEncoder.Default) + "\"";
 
     public void Render(AnalysisReport report, TextWriter o)
     {
@@ -217,7 +218,7 @@ public sealed class HtmlReportRenderer : IReportRenderer
             {
                 o.Write(',');
             }
-            o.Write(JsonSerializer.Serialize(buffer.ToString(), JsonStrings));
+            o.Write(JsonString(buffer.ToString()));
             o.Write('\n');
         }
         o.Write("],\"chains\":[");
@@ -229,7 +230,7 @@ public sealed class HtmlReportRenderer : IReportRenderer
                 o.Write(',');
             }
             first = false;
-            o.Write(JsonSerializer.Serialize(chain, JsonStrings));
+            o.Write(JsonString(chain));
             o.Write('\n');
         }
         o.Write("]}</script>\n");
