@@ -292,6 +292,8 @@ public sealed class ChainVerdict
             Findings = findings,
             ClientMessage = ClientMessage?.Replace(from, to, StringComparison.Ordinal),
             PredictedAlert = PredictedAlert,
+            JavaCauseChain = Retime(JavaCauseChain, from, to),
+            JavaRelease = JavaRelease,
             Sent = Sent,
             Path = Path,
             Explanation = Explanation.Retimed(from, to),
@@ -302,5 +304,15 @@ public sealed class ChainVerdict
             OpenSslErrorNumber = OpenSslErrorNumber,
             Failure = Failure,
         };
+    }
+
+    private static string[] Retime(IReadOnlyList<string> texts, string from, string to)
+    {
+        var retimed = new string[texts.Count];
+        for (var i = 0; i < retimed.Length; i++)
+        {
+            retimed[i] = texts[i].Replace(from, to, StringComparison.Ordinal);
+        }
+        return retimed;
     }
 }

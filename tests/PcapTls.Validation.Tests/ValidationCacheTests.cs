@@ -96,6 +96,55 @@ public sealed class ValidationCacheTests
         Assert.AreEqual(a.Explanation.Render(), a2.Explanation.Render());
     }
 
+    /// <summary>A verdict the cache retimes for a later caller says everything a fresh validation at that time says:
+    /// every public property, the Java exception chain included (it was lost once, so the report of a handshake
+    /// depended on which handshake of the same chain a thread validated first).</summary>
+    [TestMethod]
+    [DataRow("backend.example.test", "other.example.test")]
+    [DataRow("backend.example.test", "backend.example.test")]
+    public void ARetimedVerdictSaysWhatAFreshValidationSays(string host, string leafHost)
+    {
+        var root = Root();
+        var leaf = Leaf(root, leafHost, s => s with { NotAfter = new DateTime(2021, 1, 1, 0, 0, 0, DateTimeKind.Utc) });
+        var store = Store(root);
+        var early = new DateTimeOffset(2026, 11, 27, 0, 30, 4, TimeSpan.Zero);
+        var late = early.AddSeconds(7);
+        ValidationRequest At(DateTimeOffset t) => new([leaf.Der], store, host, t);
+        var cache = new ValidationCache();
+        cache.GetOrValidate(At(early));
+        var retimed = cache.GetOrValidate(At(late));
+        var fresh = ChainValidator.Validate(At(late));
+
+        Assert.AreEqual(1, cache.Misses);
+        Assert.IsNotEmpty(fresh.JavaCauseChain, "a Java verdict that is not trusted has its exception chain");
+        foreach (var p in typeof(ChainVerdict).GetProperties(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Instance))
+        {
+            var (a, b) = (p.GetValue(fresh), p.GetValue(retimed));
+            switch (a)
+            {
+                case IEnumerable<string> texts:
+                    CollectionAssert.AreEqual(texts.ToList(), ((IEnumerable<string>)b!).ToList(), p.Name);
+                    break;
+                case IEnumerable<Finding> findings:
+                    CollectionAssert.AreEqual(findings.Select(f => (f.Code, f.Summary, f.Evidence)).ToList(),
+                        ((IEnumerable<Finding>)b!).Select(f => (f.Code, f.Summary, f.Evidence)).ToList(), p.Name);
+                    break;
+                case System.Collections.ICollection list:
+                    Assert.AreEqual(list.Count, ((System.Collections.ICollection)b!).Count, p.Name);
+                    break;
+                case PathExplanation explanation:
+                    Assert.AreEqual(explanation.Render(), ((PathExplanation)b!).Render(), p.Name);
+                    break;
+                case string or ValueType or null:
+                    Assert.AreEqual(a, b, p.Name);
+                    break;
+                default:
+                    Assert.AreEqual(a is null, b is null, p.Name);
+                    break;
+            }
+        }
+    }
+
     [TestMethod]
     public void TheKeyIsTheChainsContentNotItsArrays()
     {
