@@ -67,6 +67,12 @@ internal static class LiveCommand
         DefaultValueFactory = _ => 100,
     };
 
+    private static readonly Option<int> BufferMbOption = new("--buffer-mb")
+    {
+        Description = "Kernel capture buffer in MiB (default 16; 1 to 2048): raise it when the summary shows kernel drops on a busy link.",
+        DefaultValueFactory = _ => LiveCaptureOptions.DefaultKernelBufferBytes >> 20,
+    };
+
     /// <summary>Handshakes kept for the final summary (each holds its chain: a few KB); the per-handshake lines
     /// still cover every one. Days of capture must not grow memory without bound.</summary>
     private const int MaxHandshakesInSummary = 10_000;
@@ -87,6 +93,7 @@ internal static class LiveCommand
         command.Options.Add(WritePcapOption);
         command.Options.Add(RotateMbOption);
         command.Options.Add(KeepFilesOption);
+        command.Options.Add(BufferMbOption);
         command.Options.Add(CommonOptions.Color);
         command.SetAction(parse => Run(parse, stdout, stderr));
         return command;
@@ -126,6 +133,11 @@ internal static class LiveCommand
         {
             throw new UserErrorException(ExitCode.Usage, "--keep-files must be 0 (keep all) or more");
         }
+        var bufferMb = parse.GetValue(BufferMbOption);
+        if (bufferMb is < 1 or > 2048)
+        {
+            throw new UserErrorException(ExitCode.Usage, $"--buffer-mb must be from 1 to 2048, not {bufferMb}");
+        }
         var pcapPath = parse.GetValue(WritePcapOption)?.FullName;
         if (pcapPath is not null && Path.GetDirectoryName(pcapPath) is { } pcapDir && !Directory.Exists(pcapDir))
         {
@@ -147,6 +159,7 @@ internal static class LiveCommand
             PcapPath = pcapPath,
             RotateBytes = rotateMb * 1_000_000L,
             KeepFiles = keepFiles,
+            KernelBufferBytes = bufferMb << 20,
         };
 
         var pipeline = new HandshakePipeline(analysis, options.SnapLength) { MaxHandshakesKept = MaxHandshakesInSummary };

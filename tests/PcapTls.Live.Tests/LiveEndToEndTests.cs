@@ -224,6 +224,20 @@ public sealed partial class LiveEndToEndTests
     }
 
     [TestMethod]
+    [DataRow("0")]
+    [DataRow("4096")]
+    public void AKernelBufferOutsideItsRangeIsOneLineAndExitCode2(string megabytes)
+    {
+        var (code, stdout, stderr) = RunInProcess("live", "-i", "lo", "--buffer-mb", megabytes);
+
+        Assert.AreEqual(2, code, stderr);
+        Assert.AreEqual("", stdout);
+        var lines = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.HasCount(1, lines, stderr);
+        Assert.AreEqual($"pcaptls: --buffer-mb must be from 1 to 2048, not {megabytes}", lines[0]);
+    }
+
+    [TestMethod]
     public void AFilterThatDoesNotCompileIsOneLineWithLibpcapsMessageAndExitCode5()
     {
         Requires.Libpcap();
