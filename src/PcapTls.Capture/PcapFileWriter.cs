@@ -117,7 +117,14 @@ public sealed class PcapFileWriter : IDisposable
         _disposed = true;
         if (!_completed)
         {
-            _stream.Dispose();
+            try
+            {
+                // Disposing flushes what is buffered: on a full disk that fails again, and the file goes anyway.
+                _stream.Dispose();
+            }
+            catch (IOException)
+            {
+            }
             try
             {
                 File.Delete(_tempPath);

@@ -73,9 +73,16 @@ internal static class LiveCommand
         DefaultValueFactory = _ => LiveCaptureOptions.DefaultKernelBufferBytes >> 20,
     };
 
+    private static readonly Option<string?> StatsEveryOption = new("--stats-every")
+    {
+        Description = "Every DURATION (e.g. 10s, 1m), write one 'pcaptls: stats key=value ...' line to stderr: packets, handshakes, kernel and queue drops, flows, RSS and GC heap (for monitoring and tools/soak).",
+    };
+
     /// <summary>Handshakes kept for the final summary (each holds its chain: a few KB); the per-handshake lines
     /// still cover every one. Days of capture must not grow memory without bound.</summary>
     private const int MaxHandshakesInSummary = 10_000;
+
+    private static readonly TimeSpan DefaultStatusInterval = TimeSpan.FromSeconds(2);
 
     public static Command Create(TextWriter stdout, TextWriter stderr)
     {
@@ -94,6 +101,7 @@ internal static class LiveCommand
         command.Options.Add(RotateMbOption);
         command.Options.Add(KeepFilesOption);
         command.Options.Add(BufferMbOption);
+        command.Options.Add(StatsEveryOption);
         command.Options.Add(CommonOptions.Color);
         command.SetAction(parse => Run(parse, stdout, stderr));
         return command;
@@ -112,6 +120,12 @@ internal static class LiveCommand
         {
             duration = LiveDuration.TryParse(d, out var t) ? t
                 : throw new UserErrorException(ExitCode.Usage, $"--duration: '{d}' is not a duration (e.g. 30s, 5m, 2h)");
+        }
+        TimeSpan? statsEvery = null;
+        if (parse.GetValue(StatsEveryOption) is { } se)
+        {
+            statsEvery = LiveDuration.TryParse(se, out var t) && t >= TimeSpan.FromSeconds(1) ? t
+                : throw new UserErrorException(ExitCode.Usage, $"--stats-every: '{se}' is not a duration of 1s or more (e.g. 10s, 1m)");
         }
         var count = parse.GetValue(CountOption);
         if (count is <= 0)
@@ -160,6 +174,7 @@ internal static class LiveCommand
             RotateBytes = rotateMb * 1_000_000L,
             KeepFiles = keepFiles,
             KernelBufferBytes = bufferMb << 20,
+            StatusInterval = statsEvery is { } every && every < DefaultStatusInterval ? every : DefaultStatusInterval,
         };
 
         var pipeline = new HandshakePipeline(analysis, options.SnapLength) { MaxHandshakesKept = MaxHandshakesInSummary };
@@ -202,6 +217,36 @@ internal static class LiveCommand
             {
                 capture.StatusTick += status.Show;
             }
+            if (statsEvery is { } interval)
+            {
+                var nextStats = interval;
+                capture.StatusTick += s =>
+                {
+                    if (s.Elapsed >= nextStats)
+                    {
+                        // Due times advance by whole intervals so the samples stay on a fixed grid.
+                        while (nextStats <= s.Elapsed)
+                        {
+                            nextStats += interval;
+                        }
+                        status?.Clear();
+                        stderr.WriteLine($"pcaptls: stats {s.ToStatsLine()}");
+                        stderr.Flush();
+                    }
+                };
+            }
+            capture.OutputProblem += message =>
+            {
+                status?.Clear();
+                stderr.WriteLine($"pcaptls: warning: {message}");
+                stderr.Flush();
+            };
+            using var onHup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, context =>
+            {
+                // logrotate's postrotate: every frame so far is in a complete file; capture goes on.
+                context.Cancel = true;
+                capture.RequestNextPcapFile();
+            });
             using var onInt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
             using var onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
             if (duration is { } limit)
@@ -217,6 +262,11 @@ internal static class LiveCommand
                 throw new UserErrorException(ExitCode.OutputError, $"cannot write the output files: {e.Message}", e);
             }
             status?.Clear();
+            if (statsEvery is not null)
+            {
+                // A last sample at the end, so a monitor always sees the final counters.
+                stderr.WriteLine($"pcaptls: stats {final.ToStatsLine()}");
+            }
         }
 
         // The same summary analyze prints for a file; with jsonl it goes to stderr so stdout stays one object a line.

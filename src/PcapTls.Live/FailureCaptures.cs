@@ -63,6 +63,12 @@ public sealed class FailureCaptures
 
     public long FilesDeleted { get; private set; }
 
+    /// <summary>Failure captures that could not be written (disk full, the folder gone).</summary>
+    public long FilesNotWritten { get; private set; }
+
+    /// <summary>Raised (on the analysis thread) when a failure capture cannot be written.</summary>
+    public event Action<string>? Problem;
+
     /// <summary>Frames not kept because a per-flow, flow-count or total limit was reached.</summary>
     public long FramesNotKept { get; private set; }
 
@@ -136,9 +142,8 @@ public sealed class FailureCaptures
         return Write(report, mine);
     }
 
-    private string Write(HandshakeReport report, List<KeptFrame> frames)
+    private string? Write(HandshakeReport report, List<KeptFrame> frames)
     {
-        Directory.CreateDirectory(_directory);
         var stamp = report.StartTime.UtcDateTime.ToString("yyyyMMdd'T'HHmmss.fff", CultureInfo.InvariantCulture);
         var cause = report.Causes.Count > 0 ? report.Causes[0].Code.ToCode() : report.Outcome.ToCode();
         var baseName = Safe($"{stamp}_{report.Client}_{report.Server}_{cause}");
@@ -147,17 +152,8 @@ public sealed class FailureCaptures
         {
             path = Path.Combine(_directory, $"{baseName}-{i}.pcap");
         }
-        using (var writer = new PcapFileWriter(path, _linkType, _nanosecond))
-        {
-            foreach (var f in frames)
-            {
-                writer.Write(f.TimestampNanos, f.Data, f.OriginalLength);
-            }
-            writer.Complete();
-        }
-        FilesWritten++;
-        _files.Enqueue(path);
-        while (_files.Count > _limits.MaxFiles)
+        // The oldest goes before the new one is written, so the folder never holds more than MaxFiles captures.
+        while (_files.Count >= _limits.MaxFiles)
         {
             var old = _files.Dequeue();
             try
@@ -170,6 +166,26 @@ public sealed class FailureCaptures
                 // Someone moved or locked it: it is theirs now.
             }
         }
+        try
+        {
+            Directory.CreateDirectory(_directory);
+            using var writer = new PcapFileWriter(path, _linkType, _nanosecond);
+            foreach (var f in frames)
+            {
+                writer.Write(f.TimestampNanos, f.Data, f.OriginalLength);
+            }
+            writer.Complete();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Disk full or no folder to write in: this connection's file is lost (the writer deleted its partial file);
+            // the capture goes on and the next failure tries again.
+            FilesNotWritten++;
+            Problem?.Invoke($"cannot write {path}: {e.Message}; {FilesNotWritten} failure capture(s) not written, capture goes on");
+            return null;
+        }
+        FilesWritten++;
+        _files.Enqueue(path);
         return path;
     }
 

@@ -63,11 +63,13 @@ public sealed class LiveCapture : IDisposable
             if (options.PcapPath is { } path)
             {
                 _pcap = new RotatingPcapWriter(path, LinkType, IsNanosecond, options.SnapLength, options.RotateBytes, options.KeepFiles);
+                _pcap.Problem += m => OutputProblem?.Invoke(m);
             }
             if (options.FailureDirectory is { } dir)
             {
                 Directory.CreateDirectory(dir);
                 _failures = new FailureCaptures(dir, LinkType, IsNanosecond, options.FailureLimits);
+                _failures.Problem += m => OutputProblem?.Invoke(m);
             }
         }
         catch
@@ -80,6 +82,14 @@ public sealed class LiveCapture : IDisposable
 
     /// <summary>Raised on the analysis thread every <see cref="LiveCaptureOptions.StatusInterval"/>.</summary>
     public event Action<LiveStatistics>? StatusTick;
+
+    /// <summary>Raised on the analysis thread when an output file cannot be written (disk full) or works again:
+    /// the capture goes on, the frames and files lost are counted in the statistics.</summary>
+    public event Action<string>? OutputProblem;
+
+    /// <summary>SIGHUP: completes the current --write-pcap file (under its final name, so logrotate or a collector can
+    /// take it) and starts the next. Safe to call from any thread; acted on within one idle wait.</summary>
+    public void RequestNextPcapFile() => _pcap?.RequestNextFile();
 
     public string Interface => _options.Interface;
 
@@ -189,6 +199,7 @@ public sealed class LiveCapture : IDisposable
                     _pipeline.AdvanceClock(now);
                     _failures?.AdvanceClock(now);
                 }
+                _pcap?.ServiceRequests();
                 if (_clock.Elapsed >= nextStatus)
                 {
                     nextStatus = _clock.Elapsed + _options.StatusInterval;
@@ -261,9 +272,12 @@ public sealed class LiveCapture : IDisposable
             flows.FlowsEvictedIdle + flows.FlowsEvictedTableFull,
             flows.BufferedBytes + _queue.QueuedBytes + (_failures?.BytesKept ?? 0),
             Environment.WorkingSet,
+            GC.GetTotalMemory(forceFullCollection: false),
             _failures?.FilesWritten ?? 0,
             _failures?.FramesNotKept ?? 0,
-            _pcap?.FramesWritten ?? 0);
+            _pcap?.FramesWritten ?? 0,
+            _pcap?.FramesNotWritten ?? 0,
+            (_pcap?.WriteErrors ?? 0) + (_failures?.FilesNotWritten ?? 0));
     }
 
     public void Dispose()

@@ -23,6 +23,7 @@ public sealed class RotatingPcapWriter : IDisposable
     private PcapFileWriter? _current;
     private long _currentBytes;
     private int _index;
+    private bool _disposed;
 
     /// <param name="rotateBytes">Start the next file when the current one would pass this size; 0 never rotates.</param>
     /// <param name="keepFiles">Files kept on disk, the one being written included: starting a file beyond it deletes
@@ -48,44 +49,144 @@ public sealed class RotatingPcapWriter : IDisposable
 
     public long FramesWritten { get; private set; }
 
+    /// <summary>Frames lost to a failed write (disk full, the folder removed): the capture goes on without them.</summary>
+    public long FramesNotWritten { get; private set; }
+
+    /// <summary>Writes that failed; after each, a new file is tried <see cref="RetryAfter"/> later (capture time).</summary>
+    public long WriteErrors { get; private set; }
+
+    /// <summary>How long after a failed write the next file is tried.</summary>
+    public static TimeSpan RetryAfter { get; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Raised (on the writing thread) when a write fails, and when writing works again after failures.</summary>
+    public event Action<string>? Problem;
+
+    private long _retryAtNanos = long.MinValue;
+    private long _lastTimestampNanos;
+    private volatile bool _nextFileRequested;
+
+    /// <summary>
+    /// Completes the current file at the next frame and starts the next one (SIGHUP, as logrotate sends): every
+    /// frame before the request is then in a file under its final name. Safe to call from any thread.
+    /// </summary>
+    public void RequestNextFile() => _nextFileRequested = true;
+
     public void Write(in RawPacket packet)
     {
-        ObjectDisposedException.ThrowIf(_current is null, this);
-        var record = RecordHeaderBytes + Math.Min(packet.Data.Length, _snapLength);
-        if (_rotateBytes > 0 && _current.PacketsWritten > 0 && _currentBytes + record > _rotateBytes)
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        try
         {
-            _current.Complete();
-            _completed.Add(_current.Path);
-            _current.Dispose();
-            _index++;
-            while (_keepFiles > 0 && _completed.Count >= _keepFiles)
+            WriteOrThrow(packet);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Lose(e, packet.TimestampNanos, 1);
+        }
+    }
+
+    private void WriteOrThrow(in RawPacket packet)
+    {
+        _lastTimestampNanos = packet.TimestampNanos;
+        if (_current is null)
+        {
+            if (packet.TimestampNanos < _retryAtNanos)
             {
-                File.Delete(_completed[0]);
-                DeletedFiles++;
-                _completed.RemoveAt(0);
+                FramesNotWritten++;
+                return;
             }
+            // The lost file was never completed: its name (index) is free again.
             _current = Open();
+            Problem?.Invoke($"writing {_current.Path} again after {WriteErrors} failed write(s), {FramesNotWritten} frame(s) not kept");
+        }
+        var record = RecordHeaderBytes + Math.Min(packet.Data.Length, _snapLength);
+        if (_current.PacketsWritten > 0 && ((_rotateBytes > 0 && _currentBytes + record > _rotateBytes) || _nextFileRequested))
+        {
+            StartNextFile();
         }
         _current.Write(packet.TimestampNanos, packet.Data, packet.OriginalLength);
         _currentBytes += record;
         FramesWritten++;
     }
 
+    /// <summary>
+    /// Acts on <see cref="RequestNextFile"/> without waiting for a frame (a quiet interface); called on the
+    /// writing thread between frames.
+    /// </summary>
+    public void ServiceRequests()
+    {
+        if (!_nextFileRequested || _disposed || _current is not { PacketsWritten: > 0 })
+        {
+            return;
+        }
+        try
+        {
+            StartNextFile();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Lose(e, _lastTimestampNanos, 0);
+        }
+    }
+
+    private void StartNextFile()
+    {
+        _nextFileRequested = false;
+        _current!.Complete();
+        _completed.Add(_current.Path);
+        _current.Dispose();
+        _current = null;
+        _index++;
+        while (_keepFiles > 0 && _completed.Count >= _keepFiles)
+        {
+            File.Delete(_completed[0]);
+            DeletedFiles++;
+            _completed.RemoveAt(0);
+        }
+        _current = Open();
+    }
+
+    /// <summary>Disk full or the folder gone: the current file is lost (a partial file would end mid-record) and
+    /// the capture goes on; a new file is tried <see cref="RetryAfter"/> later.</summary>
+    private void Lose(Exception e, long nowNanos, int framesInHand)
+    {
+        var lost = (_current?.PacketsWritten ?? 0) + framesInHand;
+        FramesWritten -= _current?.PacketsWritten ?? 0;
+        FramesNotWritten += lost;
+        WriteErrors++;
+        var path = _current?.Path ?? FileName(_basePath, _index);
+        _current?.Dispose();
+        _current = null;
+        _retryAtNanos = nowNanos + RetryAfter.Ticks * 100;
+        Problem?.Invoke($"cannot write {path}: {e.Message}; {lost} frame(s) not kept, capture goes on (next try in {RetryAfter.TotalSeconds:0} s)");
+    }
+
     /// <summary>Renames the last file to its final name. Nothing more can be written.</summary>
     public void Complete()
     {
+        _disposed = true;
         if (_current is null)
         {
             return;
         }
-        _current.Complete();
-        _completed.Add(_current.Path);
+        try
+        {
+            _current.Complete();
+            _completed.Add(_current.Path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            FramesWritten -= _current.PacketsWritten;
+            FramesNotWritten += _current.PacketsWritten;
+            WriteErrors++;
+            Problem?.Invoke($"cannot complete {_current.Path}: {e.Message}; {_current.PacketsWritten} frame(s) not kept");
+        }
         _current.Dispose();
         _current = null;
     }
 
     public void Dispose()
     {
+        _disposed = true;
         _current?.Dispose();
         _current = null;
     }

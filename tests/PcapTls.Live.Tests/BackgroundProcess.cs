@@ -20,6 +20,9 @@ internal sealed class BackgroundProcess : IDisposable
     public int Id => _process.Id;
 
     public static BackgroundProcess Start(string file, params string[] args)
+        => StartWithEnvironment(file, new Dictionary<string, string>(), args);
+
+    public static BackgroundProcess StartWithEnvironment(string file, IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         var psi = new ProcessStartInfo(file)
         {
@@ -28,6 +31,10 @@ internal sealed class BackgroundProcess : IDisposable
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
+        foreach (var (name, value) in environment)
+        {
+            psi.Environment[name] = value;
+        }
         foreach (var a in args)
         {
             psi.ArgumentList.Add(a);
@@ -103,12 +110,15 @@ internal sealed class BackgroundProcess : IDisposable
         }
     }
 
-    public int WaitForExit()
+    public int WaitForExit() => WaitForExit(Deadline);
+
+    /// <summary>Waits for the exit; past <paramref name="deadline"/> (a hang, not a slow machine) kills it and fails.</summary>
+    public int WaitForExit(TimeSpan deadline)
     {
-        if (!_process.WaitForExit(Deadline))
+        if (!_process.WaitForExit(deadline))
         {
             _process.Kill(entireProcessTree: true);
-            Assert.Fail($"did not exit within {Deadline.TotalSeconds} s\n{Describe()}");
+            Assert.Fail($"did not exit within {deadline.TotalSeconds} s\n{Describe()}");
         }
         _process.WaitForExit(); // drains the output events
         return _process.ExitCode;

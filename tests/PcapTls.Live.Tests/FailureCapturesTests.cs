@@ -74,6 +74,33 @@ public sealed class FailureCapturesTests
     }
 
     [TestMethod]
+    public void AFailureCaptureThatCannotBeWrittenIsCountedAndTheNextOneIsWritten()
+    {
+        var dir = NewDirectory();
+        var failures = new FailureCaptures(dir, PcapTls.Capture.LinkType.Ethernet, nanosecond: true);
+        var problems = new List<string>();
+        failures.Problem += problems.Add;
+        // A file where the folder was: nothing can be written there (as with a full disk).
+        Directory.Delete(dir, recursive: true);
+        File.WriteAllText(dir, "not a folder");
+        Feed(failures, 1, 40000);
+
+        Assert.IsNull(failures.OnHandshake(Frames.Report(ClientA, Server, 1, 1, HandshakeOutcome.Failed)));
+        Assert.AreEqual(1, failures.FilesNotWritten);
+        Assert.AreEqual(0, failures.FilesWritten);
+        Assert.HasCount(1, problems);
+        StringAssert.StartsWith(problems[0], "cannot write " + dir);
+        StringAssert.EndsWith(problems[0], "1 failure capture(s) not written, capture goes on");
+
+        File.Delete(dir);
+        Feed(failures, 2, 40001);
+        var file = failures.OnHandshake(Frames.Report(ClientB, Server, 2, 2, HandshakeOutcome.Failed));
+        Assert.IsNotNull(file, "the folder is back: the next failure is written");
+        CollectionAssert.AreEqual(new long[] { 2 }, Frames.ReadBack(file).Seconds);
+        Assert.AreEqual(1, failures.FilesWritten);
+    }
+
+    [TestMethod]
     public void ALongConnectionKeepsItsHeadAndTheTailRing()
     {
         var dir = NewDirectory();

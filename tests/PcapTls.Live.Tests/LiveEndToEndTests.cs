@@ -209,6 +209,134 @@ public sealed partial class LiveEndToEndTests
         Assert.AreEqual(long.Parse(wrote.Groups[1].Value, CultureInfo.InvariantCulture), frames, "every frame counted is in the files");
     }
 
+    /// <summary>A TCP connection on loopback that sends <paramref name="bytes"/> in 32 KB chunks when asked.</summary>
+    private sealed class LoopbackSender : IDisposable
+    {
+        private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
+        private readonly TcpClient _client = new();
+        private readonly Task _receiver;
+        private readonly NetworkStream _stream;
+
+        public LoopbackSender()
+        {
+            _listener.Start();
+            Port = ((IPEndPoint)_listener.LocalEndpoint).Port;
+            var accepted = _listener.AcceptTcpClientAsync();
+            _client.Connect(IPAddress.Loopback, Port);
+            _stream = _client.GetStream();
+            _receiver = Task.Run(async () =>
+            {
+                using var server = await accepted;
+                var buffer = new byte[1 << 16];
+                var stream = server.GetStream();
+                while (await stream.ReadAsync(buffer) > 0)
+                {
+                }
+            });
+        }
+
+        public int Port { get; }
+
+        public void Send(int bytes)
+        {
+            var chunk = new byte[32 << 10];
+            for (var sent = 0; sent < bytes; sent += chunk.Length)
+            {
+                _stream.Write(chunk);
+            }
+        }
+
+        public void Dispose()
+        {
+            _client.Dispose();
+            _receiver.Wait(TimeSpan.FromSeconds(30));
+            _listener.Stop();
+        }
+    }
+
+    private static long StatsValue(BackgroundProcess live, string key)
+    {
+        var last = live.StdErr.LastOrDefault(l => l.StartsWith("pcaptls: stats ", StringComparison.Ordinal));
+        var pair = last?.Split(' ').FirstOrDefault(p => p.StartsWith(key + "=", StringComparison.Ordinal));
+        return pair is null ? -1 : long.Parse(pair[(key.Length + 1)..], CultureInfo.InvariantCulture);
+    }
+
+    [TestMethod]
+    public void SighupCompletesTheCurrentPcapFileAndTheCaptureGoesOn()
+    {
+        Requires.Libpcap();
+        Requires.Root();
+        var dir = NewDirectory();
+        var path = Path.Combine(dir, "all.pcap");
+        using var sender = new LoopbackSender();
+        using var live = BackgroundProcess.StartPcapTls("live", "-i", "lo", "--filter", $"tcp port {sender.Port}", "--write-pcap", path,
+            "--rotate-mb", "0", "--stats-every", "1s", "--color", "never");
+        live.WaitForStdErr(l => l.StartsWith("pcaptls: capturing on lo", StringComparison.Ordinal), "live starts");
+
+        sender.Send(256 << 10);
+        live.WaitUntil(() => StatsValue(live, "pcap_frames") > 0, "frames written");
+        Assert.IsFalse(File.Exists(path), "without rotation the file is complete only at the end");
+        live.Signal("HUP");
+        live.WaitUntil(() => File.Exists(path), "SIGHUP completes the file under its final name");
+        var first = Frames.ReadBack(path);
+        Assert.AreEqual(0, first.Anomalies);
+        Assert.IsNotEmpty(first.Seconds);
+
+        var before = StatsValue(live, "pcap_frames");
+        sender.Send(256 << 10);
+        live.WaitUntil(() => StatsValue(live, "pcap_frames") > before, "more frames after SIGHUP");
+        live.Signal("TERM");
+        Assert.AreEqual(0, live.WaitForExit(), live.Describe());
+
+        var files = Directory.GetFiles(dir).Order(StringComparer.Ordinal).ToList();
+        CollectionAssert.AreEqual(new[] { path, path + ".1" }, files, "SIGHUP started the next file");
+        var wrote = live.StdOut.Select(l => WroteFrames().Match(l)).First(m => m.Success);
+        Assert.AreEqual(long.Parse(wrote.Groups[1].Value, CultureInfo.InvariantCulture),
+            files.Sum(f => (long)Frames.ReadBack(f).Seconds.Count), "every frame counted is in the two files");
+    }
+
+    [TestMethod]
+    public void AFullDiskUnderWritePcapIsAWarningTheCaptureGoesOnAndTheLossIsCounted()
+    {
+        Requires.Libpcap();
+        Requires.Root();
+        var mount = Requires.Tool("mount");
+        var umount = Requires.Tool("umount");
+        var dir = NewDirectory();
+        // A 64 KiB tmpfs: the 1 MiB write buffer cannot be flushed there (ENOSPC), as on a full disk.
+        var mounted = Requires.Run(mount, "-t", "tmpfs", "-o", "size=64k", "tmpfs", dir);
+        if (mounted.ExitCode != 0)
+        {
+            Assert.Inconclusive($"skipped: cannot mount a tmpfs here: {mounted.StdErr.Trim()}");
+        }
+        try
+        {
+            using var sender = new LoopbackSender();
+            using var live = BackgroundProcess.StartPcapTls("live", "-i", "lo", "--filter", $"tcp port {sender.Port}",
+                "--write-pcap", Path.Combine(dir, "all.pcap"), "--stats-every", "1s", "--color", "never");
+            live.WaitForStdErr(l => l.StartsWith("pcaptls: capturing on lo", StringComparison.Ordinal), "live starts");
+
+            sender.Send(4 << 20);
+            live.WaitUntil(() => live.StdErr.Any(l => l.StartsWith("pcaptls: warning: cannot write ", StringComparison.Ordinal)), "the write error is reported");
+            var before = StatsValue(live, "packets");
+            sender.Send(256 << 10);
+            live.WaitUntil(() => StatsValue(live, "packets") > before, "the capture goes on after the write error");
+            live.Signal("TERM");
+            Assert.AreEqual(0, live.WaitForExit(), live.Describe());
+
+            var warning = live.StdErr.First(l => l.StartsWith("pcaptls: warning: cannot write ", StringComparison.Ordinal));
+            StringAssert.Contains(warning, "capture goes on", live.Describe());
+            Assert.IsGreaterThanOrEqualTo(1L, StatsValue(live, "output_write_errors"), live.Describe());
+            Assert.IsGreaterThan(0L, StatsValue(live, "pcap_frames_not_written"), live.Describe());
+            Assert.IsTrue(live.StdOut.Any(l => l.StartsWith("Live capture: ", StringComparison.Ordinal) && l.Contains("write errors", StringComparison.Ordinal)), live.Describe());
+            Assert.IsFalse(Directory.GetFiles(dir).Any(f => Path.GetFileName(f).StartsWith('.')), "no temporary file is left");
+        }
+        finally
+        {
+            Requires.Run(umount, dir);
+        }
+    }
+
     [TestMethod]
     public void AMissingInterfaceIsOneLineAndExitCode5()
     {
@@ -235,6 +363,46 @@ public sealed partial class LiveEndToEndTests
         var lines = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.HasCount(1, lines, stderr);
         Assert.AreEqual($"pcaptls: --buffer-mb must be from 1 to 2048, not {megabytes}", lines[0]);
+    }
+
+    [TestMethod]
+    [DataRow("0s")]
+    [DataRow("500ms")]
+    [DataRow("often")]
+    public void AStatsIntervalThatIsNotADurationOfASecondOrMoreIsOneLineAndExitCode2(string interval)
+    {
+        var (code, stdout, stderr) = RunInProcess("live", "-i", "lo", "--stats-every", interval);
+
+        Assert.AreEqual(2, code, stderr);
+        Assert.AreEqual("", stdout);
+        var lines = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.HasCount(1, lines, stderr);
+        Assert.AreEqual($"pcaptls: --stats-every: '{interval}' is not a duration of 1s or more (e.g. 10s, 1m)", lines[0]);
+    }
+
+    [TestMethod]
+    public void StatsEveryWritesKeyValueSamplesAndALastOneThatMatchesTheSummary()
+    {
+        Requires.Libpcap();
+        Requires.Root();
+        var (code, stdout, stderr) = RunInProcess("live", "-i", "lo", "--filter", "tcp port 1", "--duration", "2s", "--stats-every", "1s");
+
+        Assert.AreEqual(0, code, stderr);
+        var samples = stderr.Split('\n').Where(l => l.StartsWith("pcaptls: stats ", StringComparison.Ordinal)).ToList();
+        Assert.IsNotEmpty(samples, stderr);
+        string[] keys = ["elapsed_s", "packets", "bytes", "handshakes", "failed", "kernel_received", "kernel_drops", "interface_drops",
+            "queue_drops", "flows", "evicted", "buffered_bytes", "rss_bytes", "gc_heap_bytes", "failure_files", "failure_frames_not_kept", "pcap_frames", "pcap_frames_not_written", "output_write_errors"];
+        foreach (var sample in samples)
+        {
+            var pairs = sample["pcaptls: stats ".Length..].Split(' ').Select(p => p.Split('=')).ToList();
+            CollectionAssert.AreEqual(keys, pairs.Select(p => p[0]).ToArray(), sample);
+            Assert.IsTrue(pairs.All(p => p.Length == 2 && (p[1] == "?" || double.TryParse(p[1], NumberStyles.Float, CultureInfo.InvariantCulture, out _))), sample);
+        }
+        var last = samples[^1]["pcaptls: stats ".Length..].Split(' ').Select(p => p.Split('=')).ToDictionary(p => p[0], p => p[1]);
+        Assert.IsGreaterThan(0L, long.Parse(last["rss_bytes"], CultureInfo.InvariantCulture));
+        Assert.IsGreaterThan(0L, long.Parse(last["gc_heap_bytes"], CultureInfo.InvariantCulture));
+        Assert.IsGreaterThanOrEqualTo(2.0, double.Parse(last["elapsed_s"], CultureInfo.InvariantCulture), "the last sample is taken at the end");
+        StringAssert.Contains(stdout, $"Live capture: ", "the summary is printed too");
     }
 
     [TestMethod]

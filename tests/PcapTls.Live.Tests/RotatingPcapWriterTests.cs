@@ -96,4 +96,75 @@ public sealed class RotatingPcapWriterTests
         CollectionAssert.AreEqual(new[] { path }, Directory.GetFiles(dir).ToList());
         Assert.HasCount(1, Frames.ReadBack(path).Seconds);
     }
+
+    [TestMethod]
+    public void ANextFileRequestCompletesTheCurrentFileWithoutWaitingForAFrame()
+    {
+        var dir = NewDirectory();
+        var path = Path.Combine(dir, "all.pcap");
+        var frame = Frames.Tcp(1, 40000, 2, 443, Frames.Ack, 46);
+        using var writer = new RotatingPcapWriter(path, LinkType.Ethernet, nanosecond: true, snapLength: 262_144, rotateBytes: 0);
+        writer.ServiceRequests();
+        for (var n = 1; n <= 3; n++)
+        {
+            writer.Write(Frames.Packet(n, frame));
+        }
+        Assert.IsFalse(File.Exists(path), "still being written");
+
+        // SIGHUP on a quiet interface: the file is complete at once, under its final name.
+        writer.RequestNextFile();
+        writer.ServiceRequests();
+        CollectionAssert.AreEqual(new long[] { 1, 2, 3 }, Frames.ReadBack(path).Seconds);
+        writer.ServiceRequests();
+        writer.Write(Frames.Packet(4, frame));
+        writer.RequestNextFile();
+        writer.Write(Frames.Packet(5, frame));
+        writer.Complete();
+
+        CollectionAssert.AreEqual(new[] { path, path + ".1", path + ".2" }, writer.CompletedFiles.ToList());
+        CollectionAssert.AreEqual(new long[] { 4 }, Frames.ReadBack(path + ".1").Seconds);
+        CollectionAssert.AreEqual(new long[] { 5 }, Frames.ReadBack(path + ".2").Seconds);
+        Assert.AreEqual(5, writer.FramesWritten);
+    }
+
+    [TestMethod]
+    public void AFailedWriteLosesThatFileCountsItsFramesAndTheCaptureGoesOn()
+    {
+        var dir = NewDirectory();
+        var path = Path.Combine(dir, "all.pcap");
+        var frame = Frames.Tcp(1, 40000, 2, 443, Frames.Ack, 46); // 100 bytes
+        var problems = new List<string>();
+        using var writer = new RotatingPcapWriter(path, LinkType.Ethernet, nanosecond: true, snapLength: 262_144, rotateBytes: 24 + 3 * 116);
+        writer.Problem += problems.Add;
+        for (var n = 1; n <= 3; n++)
+        {
+            writer.Write(Frames.Packet(n, frame));
+        }
+        // The folder goes away under the open file (a full disk fails the same way: at the next write or rename).
+        Directory.Delete(dir, recursive: true);
+        writer.Write(Frames.Packet(4, frame));
+
+        Assert.AreEqual(1, writer.WriteErrors);
+        Assert.AreEqual(4, writer.FramesNotWritten, "the lost file's three frames and the fourth");
+        Assert.AreEqual(0, writer.FramesWritten);
+        Assert.HasCount(1, problems);
+        StringAssert.StartsWith(problems[0], "cannot write " + path);
+        // Until the retry time (capture time: frame n is at n seconds) frames are counted, not written.
+        var retry = (long)RotatingPcapWriter.RetryAfter.TotalSeconds;
+        for (var n = 5; n < 4 + retry; n++)
+        {
+            writer.Write(Frames.Packet(n, frame));
+        }
+        Assert.AreEqual(4 + retry - 5 + 4, writer.FramesNotWritten);
+        Directory.CreateDirectory(dir);
+        writer.Write(Frames.Packet(4 + retry, frame));
+        writer.Write(Frames.Packet(5 + retry, frame));
+        writer.Complete();
+
+        Assert.HasCount(2, problems);
+        StringAssert.StartsWith(problems[1], "writing " + path + " again after 1 failed write(s)");
+        CollectionAssert.AreEqual(new[] { path }, writer.CompletedFiles.ToList(), "the lost file's name is used again");
+        CollectionAssert.AreEqual(new long[] { 4 + retry, 5 + retry }, Frames.ReadBack(path).Seconds);
+        Assert.AreEqual(2, writer.FramesWritten);
+    }
 }
