@@ -27,6 +27,10 @@ public sealed record AnalysisOptions
     /// Decryption Secrets Blocks, when it carries any.</summary>
     public IReadOnlyList<string> KeyLogFiles { get; init; } = [];
 
+    /// <summary>Key logs found with the captures (next to a capture file, inside an archive), already read:
+    /// in <see cref="Decryptors"/> too, and merged the same way with a pcapng's own.</summary>
+    public IReadOnlyList<(string Name, string Text)> FoundKeyLogs { get; init; } = [];
+
     /// <summary>Java profile: the security properties the checks apply (JDK 17 defaults, or an override file's).</summary>
     public JavaSecurity JavaSecurity { get; init; } = JavaSecurity.Jdk17;
 

@@ -72,7 +72,7 @@ public static class CaptureAnalyzer
     private static AnalysisOptions WithEmbeddedKeyLogs(ICaptureInput reader, AnalysisOptions options)
     {
         var embedded = reader.EmbeddedKeyLogs;
-        return embedded.Count == 0 ? options : options with { Decryptors = KeyLogDecryptors.Load(options.KeyLogFiles, embedded) };
+        return embedded.Count == 0 ? options : options with { Decryptors = KeyLogDecryptors.Load(options.KeyLogFiles, [.. options.FoundKeyLogs, .. embedded]) };
     }
 
     /// <summary>Whether the start of the capture opens connections often enough for partitioning to pay (read

@@ -37,6 +37,11 @@ internal static class AnalyzeCommand
         DefaultValueFactory = _ => "failed",
     };
 
+    private static readonly Option<bool> NoKeylogSearchOption = new("--no-keylog-search")
+    {
+        Description = "Do not use the key logs found with the captures (cap.keys, cap.keylog, cap.pcap.keys next to cap.pcap; key log files inside an archive); only --keylog and a pcapng's own.",
+    };
+
     private static readonly Option<bool> ProbeOption = new("--probe")
     {
         Description = "For TLS 1.3 handshakes whose chain the capture does not show (no key log), connect to the server now and fetch its chain (hanging up before the client's Finished), then validate it; when the server asks for a client certificate and the chain is trusted, a second connection checks whether it requires one.",
@@ -68,6 +73,7 @@ internal static class AnalyzeCommand
         command.Options.Add(WritePcapOption);
         command.Options.Add(OnlyOption);
         command.Options.Add(ProbeOption);
+        command.Options.Add(NoKeylogSearchOption);
         command.Options.Add(ThreadsOption);
         command.Options.Add(CommonOptions.Color);
         SupportOptions.Add(command);
@@ -108,7 +114,12 @@ internal static class AnalyzeCommand
         ICaptureInput? input = null;
         try
         {
-            input = SelectionOptions.WithFilter(CaptureInputs.Open(arguments, standardInput), filter);
+            var opened = CaptureInputs.OpenWithKeyLogs(arguments, standardInput);
+            input = SelectionOptions.WithFilter(opened.Input, filter);
+            if (!parse.GetValue(NoKeylogSearchOption) && FoundKeyLogs.Find(opened, options.KeyLogFiles, stderr) is { Count: > 0 } found)
+            {
+                options = options with { FoundKeyLogs = found, Decryptors = KeyLogDecryptors.Load(options.KeyLogFiles, found) };
+            }
             if (parse.GetValue(WritePcapOption) is not null && !input.CanReadAgain)
             {
                 throw new UserErrorException(ExitCode.Usage, "--write-pcap reads the capture a second time: give a file, not standard input");

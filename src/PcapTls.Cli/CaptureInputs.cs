@@ -11,11 +11,17 @@ internal static class CaptureInputs
     /// <summary>Names in a directory or glob that are never captures (key logs, notes).</summary>
     private static readonly string[] NotCaptures = [".keys", ".keylog", ".txt", ".md", ".json", ".csv", ".pem", ".jks", ".p12"];
 
-    public static ICaptureInput Open(IReadOnlyList<string> arguments, Func<Stream> standardInput)
+    /// <summary>The input, and where key logs may come with it: the capture files named (for key logs next to
+    /// them) and the key log members of the archives.</summary>
+    public sealed record Opened(ICaptureInput Input, IReadOnlyList<string> Files, IReadOnlyList<ArchiveMember> ArchiveKeyLogs);
+
+    public static ICaptureInput Open(IReadOnlyList<string> arguments, Func<Stream> standardInput) => OpenWithKeyLogs(arguments, standardInput).Input;
+
+    public static Opened OpenWithKeyLogs(IReadOnlyList<string> arguments, Func<Stream> standardInput)
     {
         if (arguments.Count == 1 && arguments[0] == "-")
         {
-            return CaptureFileReader.Open(CaptureSource.Stream("-", standardInput()));
+            return new(CaptureFileReader.Open(CaptureSource.Stream("-", standardInput())), [], []);
         }
         if (arguments.Contains("-"))
         {
@@ -36,15 +42,20 @@ internal static class CaptureInputs
             InputChecks.RequireReadableFile(f, "capture");
         }
         var sources = new List<CaptureSource>();
+        var plainFiles = new List<string>();
+        var archiveKeyLogs = new List<ArchiveMember>();
         foreach (var f in files)
         {
             if (CaptureArchive.Detect(f).Kind == ArchiveKind.None)
             {
                 sources.Add(CaptureSource.File(f));
+                plainFiles.Add(f);
             }
             else
             {
-                sources.AddRange(CaptureArchive.List(f).Captures.Select(c => c.Source));
+                var contents = CaptureArchive.List(f);
+                sources.AddRange(contents.Captures.Select(c => c.Source));
+                archiveKeyLogs.AddRange(contents.KeyLogs);
             }
         }
         if (sources.Count > MergedCapture.MaxFiles)
@@ -52,7 +63,7 @@ internal static class CaptureInputs
             throw new UserErrorException(ExitCode.InputError, $"{sources.Count} captures given; at most {MergedCapture.MaxFiles} are read as one capture");
         }
         var readers = sources.Select(CaptureFileReader.Open).ToList();
-        return readers.Count == 1 ? readers[0] : new MergedCapture(readers);
+        return new(readers.Count == 1 ? readers[0] : new MergedCapture(readers), plainFiles, archiveKeyLogs);
     }
 
     /// <summary>The files one argument names, in the order tcpdump wrote them (see <see cref="RotationOrder"/>).</summary>

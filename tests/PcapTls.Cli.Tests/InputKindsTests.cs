@@ -1,3 +1,4 @@
+using System.IO.Compression;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using PcapTls.Cli;
@@ -41,7 +42,78 @@ public sealed partial class InputKindsTests
 
     private static readonly string[] Trust = ["--truststore", "captures/truststores/unrelated-root.pem"];
 
-    private static string[] Args(params string[] first) => [.. first, "--truststore", RepoPaths.Capture("truststores/unrelated-root.pem"), "--format", "json"];
+    /// <summary>The corpus keeps each capture's key log next to it (cap.pcap.keys): these comparisons of input kinds
+    /// leave it out, as a pipe or a copy elsewhere would.</summary>
+    private static string[] Args(params string[] first) => [.. first, "--truststore", RepoPaths.Capture("truststores/unrelated-root.pem"), "--format", "json", "--no-keylog-search"];
+
+    [TestMethod]
+    public void AKeyLogNextToTheCaptureIsUsedAndSaidSo()
+    {
+        var dir = TempDir();
+        try
+        {
+            var capture = Path.Combine(dir, "mp01.pcap");
+            File.Copy(Corpus("tls13/openssl/untrusted-root.pcap"), capture);
+            var (n, without, ne) = Run(null, Args("analyze", capture));
+            Assert.AreEqual(0, n, ne);
+            var (k, withKeylog, ke) = Run(null, Args("analyze", capture, "--keylog", Corpus("tls13/openssl/untrusted-root.pcap.keys")));
+            Assert.AreEqual(0, k, ke);
+            CollectionAssert.AreNotEqual(Handshakes(without), Handshakes(withKeylog), "the key log shows the TLS 1.3 chain");
+
+            foreach (var name in new[] { "mp01.keys", "mp01.pcap.keys", "mp01.keylog" })
+            {
+                var keys = Path.Combine(dir, name);
+                File.Copy(Corpus("tls13/openssl/untrusted-root.pcap.keys"), keys);
+                var (code, found, err) = Run(null, "analyze", capture, "--truststore", RepoPaths.Capture("truststores/unrelated-root.pem"), "--format", "json");
+                Assert.AreEqual(0, code, err);
+                Assert.AreEqual($"pcaptls: using key log {keys} (found next to {capture})", err.TrimEnd(), name);
+                CollectionAssert.AreEqual(Handshakes(withKeylog), Handshakes(found), name);
+                File.Delete(keys);
+            }
+
+            // Given with --keylog as well: read once, said nothing.
+            File.Copy(Corpus("tls13/openssl/untrusted-root.pcap.keys"), Path.Combine(dir, "mp01.keys"));
+            var (g, given, ge) = Run(null, "analyze", capture, "--keylog", Path.Combine(dir, "mp01.keys"), "--truststore", RepoPaths.Capture("truststores/unrelated-root.pem"), "--format", "json");
+            Assert.AreEqual(0, g, ge);
+            Assert.AreEqual("", ge);
+            CollectionAssert.AreEqual(Handshakes(withKeylog), Handshakes(given));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [TestMethod]
+    public void AKeyLogInsideAZipIsUsedForItsCaptures()
+    {
+        var dir = TempDir();
+        try
+        {
+            var zip = Path.Combine(dir, "case-4711.zip");
+            using (var archive = ZipFile.Open(zip, ZipArchiveMode.Create))
+            {
+                archive.CreateEntryFromFile(Corpus("tls13/openssl/untrusted-root.pcap"), "mp01/capture.pcap");
+                archive.CreateEntryFromFile(Corpus("tls13/openssl/untrusted-root.pcap.keys"), "mp01/sslkeylog.keys");
+            }
+            var (k, withKeylog, ke) = Run(null, Args("analyze", Corpus("tls13/openssl/untrusted-root.pcap"), "--keylog", Corpus("tls13/openssl/untrusted-root.pcap.keys")));
+            Assert.AreEqual(0, k, ke);
+
+            var (code, found, err) = Run(null, "analyze", zip, "--truststore", RepoPaths.Capture("truststores/unrelated-root.pem"), "--format", "json");
+            Assert.AreEqual(0, code, err);
+            Assert.AreEqual($"pcaptls: using key log {zip}/mp01/sslkeylog.keys (found in the archive)", err.TrimEnd());
+            CollectionAssert.AreEqual(Handshakes(withKeylog), Handshakes(found));
+
+            var (n, without, ne) = Run(null, "analyze", zip, "--truststore", RepoPaths.Capture("truststores/unrelated-root.pem"), "--format", "json", "--no-keylog-search");
+            Assert.AreEqual(0, n, ne);
+            Assert.AreEqual("", ne);
+            CollectionAssert.AreNotEqual(Handshakes(withKeylog), Handshakes(without), "--no-keylog-search leaves it out");
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
 
     [TestMethod]
     [DataRow("tls12/java/untrusted-root.pcap")]

@@ -83,7 +83,7 @@ public sealed class SupportOptionsTests
         var log = Temp(bytes);
         try
         {
-            var (code, text, err) = Run("analyze", Capture, "--truststore", Truststore, "--mp-log", log, "--color", "never");
+            var (code, text, err) = Run("analyze", Capture, "--truststore", Truststore, "--mp-log", log, "--color", "never", "--no-keylog-search");
             Assert.AreEqual(0, code, err);
             Assert.AreEqual(1, err.TrimEnd().Split('\n').Length, err);
             StringAssert.Contains(err, "binary data");

@@ -42,6 +42,25 @@ public static class CaptureArchive
 
     private static readonly string[] KeyLogSuffixes = [".keys", ".keylog", ".keylog.txt", "sslkeylog.log", "sslkeys.log"];
 
+    /// <summary>A key log member's text, read through the archive (UTF-8); null when it is longer than
+    /// <paramref name="maxBytes"/>.</summary>
+    public static string? ReadText(ArchiveMember member, long maxBytes)
+    {
+        using var stream = member.Source.OpenForRead();
+        using var bytes = new MemoryStream();
+        var buffer = new byte[64 << 10];
+        int n;
+        while ((n = stream.Read(buffer)) > 0)
+        {
+            if (bytes.Length + n > maxBytes)
+            {
+                return null;
+            }
+            bytes.Write(buffer, 0, n);
+        }
+        return System.Text.Encoding.UTF8.GetString(bytes.GetBuffer(), 0, (int)bytes.Length);
+    }
+
     /// <summary>Tells an archive by its first bytes: "PK\x03\x04" (zip, or "PK\x05\x06" for an empty one), "ustar"
     /// at offset 257 (tar), or a compressed stream whose content has "ustar" there.</summary>
     public static (ArchiveKind Kind, CaptureCompression Compression) Detect(string path)
