@@ -9,7 +9,7 @@ namespace PcapTls.Cli;
 internal static class CaptureInputs
 {
     /// <summary>Names in a directory or glob that are never captures (key logs, notes).</summary>
-    private static readonly string[] NotCaptures = [".keys", ".keylog", ".txt", ".md", ".json", ".csv", ".pem", ".jks", ".p12"];
+    private static readonly string[] NotCaptures = [".keys", ".keylog", ".log", ".txt", ".md", ".json", ".csv", ".pem", ".jks", ".p12"];
 
     /// <summary>The input, and where key logs may come with it: the capture files named (for key logs next to
     /// them) and the key log members of the archives.</summary>

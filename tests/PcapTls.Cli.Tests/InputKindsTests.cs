@@ -85,6 +85,30 @@ public sealed partial class InputKindsTests
     }
 
     [TestMethod]
+    public void ADirectoryWithACaptureItsKeyLogAndAnSslKeyLogFileReadsTheCaptureOnly()
+    {
+        var dir = TempDir();
+        try
+        {
+            File.Copy(Corpus("tls13/openssl/untrusted-root.pcap"), Path.Combine(dir, "mp01.pcap"));
+            File.Copy(Corpus("tls13/openssl/untrusted-root.pcap.keys"), Path.Combine(dir, "mp01.pcap.keys"));
+            File.Copy(Corpus("tls13/openssl/untrusted-root.pcap.keys"), Path.Combine(dir, "sslkeylog.log"));
+            var (k, withKeylog, ke) = Run(null, Args("analyze", Corpus("tls13/openssl/untrusted-root.pcap"), "--keylog", Corpus("tls13/openssl/untrusted-root.pcap.keys")));
+            Assert.AreEqual(0, k, ke);
+
+            var (code, found, err) = Run(null, "analyze", dir, "--truststore", RepoPaths.Capture("truststores/unrelated-root.pem"), "--format", "json");
+
+            Assert.AreEqual(0, code, err);
+            Assert.AreEqual($"pcaptls: using key log {Path.Combine(dir, "mp01.pcap.keys")} (found next to {Path.Combine(dir, "mp01.pcap")})", err.TrimEnd());
+            CollectionAssert.AreEqual(Handshakes(withKeylog), Handshakes(found));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [TestMethod]
     public void AKeyLogInsideAZipIsUsedForItsCaptures()
     {
         var dir = TempDir();
