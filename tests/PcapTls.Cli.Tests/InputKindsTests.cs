@@ -46,6 +46,14 @@ public sealed partial class InputKindsTests
     /// leave it out, as a pipe or a copy elsewhere would.</summary>
     private static string[] Args(params string[] first) => [.. first, "--truststore", RepoPaths.Capture("truststores/unrelated-root.pem"), "--format", "json", "--no-keylog-search"];
 
+    /// <summary>The TLS 1.3 corpus capture the key-log tests copy, analysed with --keylog (its JSON).</summary>
+    private static string AnalyzedWithItsKeyLog()
+    {
+        var (code, json, err) = Run(null, Args("analyze", Corpus("tls13/openssl/untrusted-root.pcap"), "--keylog", Corpus("tls13/openssl/untrusted-root.pcap.keys")));
+        Assert.AreEqual(0, code, err);
+        return json;
+    }
+
     [TestMethod]
     public void AKeyLogNextToTheCaptureIsUsedAndSaidSo()
     {
@@ -93,8 +101,7 @@ public sealed partial class InputKindsTests
             File.Copy(Corpus("tls13/openssl/untrusted-root.pcap"), Path.Combine(dir, "mp01.pcap"));
             File.Copy(Corpus("tls13/openssl/untrusted-root.pcap.keys"), Path.Combine(dir, "mp01.pcap.keys"));
             File.Copy(Corpus("tls13/openssl/untrusted-root.pcap.keys"), Path.Combine(dir, "sslkeylog.log"));
-            var (k, withKeylog, ke) = Run(null, Args("analyze", Corpus("tls13/openssl/untrusted-root.pcap"), "--keylog", Corpus("tls13/openssl/untrusted-root.pcap.keys")));
-            Assert.AreEqual(0, k, ke);
+            var withKeylog = AnalyzedWithItsKeyLog();
 
             var (code, found, err) = Run(null, "analyze", dir, "--truststore", RepoPaths.Capture("truststores/unrelated-root.pem"), "--format", "json");
 
@@ -120,8 +127,7 @@ public sealed partial class InputKindsTests
                 archive.CreateEntryFromFile(Corpus("tls13/openssl/untrusted-root.pcap"), "mp01/capture.pcap");
                 archive.CreateEntryFromFile(Corpus("tls13/openssl/untrusted-root.pcap.keys"), "mp01/sslkeylog.keys");
             }
-            var (k, withKeylog, ke) = Run(null, Args("analyze", Corpus("tls13/openssl/untrusted-root.pcap"), "--keylog", Corpus("tls13/openssl/untrusted-root.pcap.keys")));
-            Assert.AreEqual(0, k, ke);
+            var withKeylog = AnalyzedWithItsKeyLog();
 
             var (code, found, err) = Run(null, "analyze", zip, "--truststore", RepoPaths.Capture("truststores/unrelated-root.pem"), "--format", "json");
             Assert.AreEqual(0, code, err);

@@ -356,13 +356,7 @@ public sealed partial class LiveEndToEndTests
     [DataRow("4096")]
     public void AKernelBufferOutsideItsRangeIsOneLineAndExitCode2(string megabytes)
     {
-        var (code, stdout, stderr) = RunInProcess("live", "-i", "lo", "--buffer-mb", megabytes);
-
-        Assert.AreEqual(2, code, stderr);
-        Assert.AreEqual("", stdout);
-        var lines = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.HasCount(1, lines, stderr);
-        Assert.AreEqual($"pcaptls: --buffer-mb must be from 1 to 2048, not {megabytes}", lines[0]);
+        AssertUsageError($"pcaptls: --buffer-mb must be from 1 to 2048, not {megabytes}", "live", "-i", "lo", "--buffer-mb", megabytes);
     }
 
     [TestMethod]
@@ -371,13 +365,19 @@ public sealed partial class LiveEndToEndTests
     [DataRow("often")]
     public void AStatsIntervalThatIsNotADurationOfASecondOrMoreIsOneLineAndExitCode2(string interval)
     {
-        var (code, stdout, stderr) = RunInProcess("live", "-i", "lo", "--stats-every", interval);
+        AssertUsageError($"pcaptls: --stats-every: '{interval}' is not a duration of 1s or more (e.g. 10s, 1m)", "live", "-i", "lo", "--stats-every", interval);
+    }
+
+    /// <summary>A usage error: exit code 2, nothing on stdout, one line on stderr.</summary>
+    private static void AssertUsageError(string expected, params string[] args)
+    {
+        var (code, stdout, stderr) = RunInProcess(args);
 
         Assert.AreEqual(2, code, stderr);
         Assert.AreEqual("", stdout);
         var lines = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.HasCount(1, lines, stderr);
-        Assert.AreEqual($"pcaptls: --stats-every: '{interval}' is not a duration of 1s or more (e.g. 10s, 1m)", lines[0]);
+        Assert.AreEqual(expected, lines[0]);
     }
 
     [TestMethod]
