@@ -92,7 +92,7 @@ internal static class AnalyzeCommand
         {
             throw new UserErrorException(ExitCode.Usage, $"--only must be 'failed' or 'all', not '{only}'");
         }
-        var options = CommonOptions.BuildAnalysisOptions(parse, stderr);
+        var options = CommonOptions.BuildAnalysisOptions(parse, stderr, selectsClients: true);
         SupportOptions.CheckInputs(parse);
         if (parse.GetValue(ThreadsOption) is { } threads)
         {

@@ -29,11 +29,14 @@ internal static class CommonOptions
         Description = "Validate at this time (ISO 8601, e.g. 2026-11-26T12:00:00Z) instead of the capture's own time.",
     };
 
-    public static readonly Option<string> Client = new("--client")
+    public static readonly Option<string[]> Client = new("--client")
     {
-        Description = "Whose rules to apply: java (JSSE PKIX, default), openssl (s_client: self-signed anchors only) or curl (OpenSSL with partial chains).",
-        DefaultValueFactory = _ => "java",
+        Description = "Whose rules to apply: java (JSSE PKIX, default), openssl (s_client: self-signed anchors only) or curl (OpenSSL with partial chains). In analyze, an IP address or CIDR block (ADDRESS[:PORT]) instead keeps only the handshakes from that client, as --client-ip does. May be repeated.",
+        AllowMultipleArgumentsPerToken = false,
     };
+
+    /// <summary>The names --client takes for the client's rules; any other value is a client address (analyze).</summary>
+    public static bool IsClientRules(string value) => value.ToLowerInvariant() is "java" or "openssl" or "curl";
 
     public static readonly Option<FileInfo?> JavaSecurityFile = new("--java-security")
     {
@@ -118,13 +121,27 @@ internal static class CommonOptions
         var f => throw new UserErrorException(ExitCode.Usage, $"--format must be console, json, csv or html, not '{f}'"),
     };
 
-    public static (ClientProfile Profile, bool AllowPartialChain) ParseClient(ParseResult parse) => (parse.GetValue(Client) ?? "java").ToLowerInvariant() switch
+    /// <summary>The client's rules from --client. With <paramref name="selectsClients"/> (analyze) a value that is
+    /// not a rules name is left to the selection (a client address); elsewhere it is a usage error.</summary>
+    public static (ClientProfile Profile, bool AllowPartialChain) ParseClient(ParseResult parse, bool selectsClients = false)
     {
-        "java" => (ClientProfile.Java, false),
-        "openssl" => (ClientProfile.OpenSsl, false),
-        "curl" => (ClientProfile.Curl, true),
-        var c => throw new UserErrorException(ExitCode.Usage, $"--client must be java, openssl or curl, not '{c}'"),
-    };
+        var values = parse.GetValue(Client) ?? [];
+        if (!selectsClients && values.FirstOrDefault(v => !IsClientRules(v)) is { } other)
+        {
+            throw new UserErrorException(ExitCode.Usage, $"--client must be java, openssl or curl, not '{other}'");
+        }
+        var rules = values.Where(IsClientRules).Select(v => v.ToLowerInvariant()).Distinct().ToList();
+        if (rules.Count > 1)
+        {
+            throw new UserErrorException(ExitCode.Usage, $"--client: one client's rules at a time, not {string.Join(" and ", rules)}");
+        }
+        return rules.SingleOrDefault() switch
+        {
+            "openssl" => (ClientProfile.OpenSsl, false),
+            "curl" => (ClientProfile.Curl, true),
+            _ => (ClientProfile.Java, false),
+        };
+    }
 
     public static DateTimeOffset? ParseAt(ParseResult parse)
     {
@@ -192,7 +209,7 @@ internal static class CommonOptions
         }
     }
 
-    public static AnalysisOptions BuildAnalysisOptions(ParseResult parse, TextWriter stderr)
+    public static AnalysisOptions BuildAnalysisOptions(ParseResult parse, TextWriter stderr, bool selectsClients = false)
     {
         TargetEndpoint? target = null;
         if (parse.GetValue(TargetEndpoint) is { } te)
@@ -213,7 +230,7 @@ internal static class CommonOptions
         {
             decryptors = KeyLogInput.Load(keylogs, stderr);
         }
-        var (profile, partial) = ParseClient(parse);
+        var (profile, partial) = ParseClient(parse, selectsClients);
         return new AnalysisOptions
         {
             TrustStore = LoadTrustStore(parse, stderr),

@@ -26,7 +26,7 @@ internal static class SelectionOptions
 
     public static readonly Option<string[]> ClientAddress = new("--client-ip")
     {
-        Description = "Only handshakes from this client: ADDRESS[:PORT], an IP address or CIDR block (--client names the client's validation rules). May be repeated.",
+        Description = "Only handshakes from this client: ADDRESS[:PORT], an IP address or CIDR block (--client ADDRESS says the same; --client java|openssl|curl names the client's validation rules). May be repeated.",
         AllowMultipleArgumentsPerToken = false,
     };
 
@@ -111,6 +111,7 @@ internal static class SelectionOptions
         var described = new List<string>();
         var servers = Endpoints(parse.GetValue(Server), "--server", allowNames: true, described);
         var clients = Endpoints(parse.GetValue(ClientAddress), "--client-ip", allowNames: false, described);
+        clients.AddRange(Endpoints([.. (parse.GetValue(CommonOptions.Client) ?? []).Where(v => !CommonOptions.IsClientRules(v))], "--client", allowNames: false, described, " (nor java, openssl or curl, the client's rules)"));
         var snis = new List<NamePattern>();
         var sniAbsent = false;
         foreach (var s in parse.GetValue(Sni) ?? [])
@@ -167,7 +168,7 @@ internal static class SelectionOptions
         };
     }
 
-    private static List<EndpointPattern> Endpoints(string[]? values, string option, bool allowNames, List<string> described)
+    private static List<EndpointPattern> Endpoints(string[]? values, string option, bool allowNames, List<string> described, string hint = "")
     {
         var list = new List<EndpointPattern>();
         foreach (var v in values ?? [])
@@ -175,7 +176,7 @@ internal static class SelectionOptions
             described.Add($"{option} {v}");
             if (!EndpointPattern.TryParse(v, allowNames, out var p, out var error))
             {
-                throw new UserErrorException(ExitCode.Usage, $"{option}: {error}");
+                throw new UserErrorException(ExitCode.Usage, $"{option}: {error}{hint}");
             }
             list.Add(p!);
         }

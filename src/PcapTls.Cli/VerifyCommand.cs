@@ -56,12 +56,8 @@ internal static class VerifyCommand
             "1.3" or "tls1.3" or "TLSv1.3" => (ushort)0x0304,
             var t => throw new UserErrorException(ExitCode.Usage, $"--tls must be 1.2 or 1.3, not '{t}'"),
         };
+        // curl: OpenSSL's verify with partial chains, and its own host name messages after the handshake.
         var (profile, partial) = CommonOptions.ParseClient(parse);
-        if (string.Equals(parse.GetValue(CommonOptions.Client), "curl", StringComparison.OrdinalIgnoreCase))
-        {
-            // curl: OpenSSL's verify with partial chains, and its own host name messages after the handshake.
-            (profile, partial) = (ClientProfile.Curl, true);
-        }
         var at = CommonOptions.ParseAt(parse) ?? DateTimeOffset.UtcNow;
         var security = CommonOptions.LoadJavaSecurity(parse);
         var release = CommonOptions.ParseJavaRelease(parse);

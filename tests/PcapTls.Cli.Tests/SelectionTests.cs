@@ -57,6 +57,10 @@ public sealed class SelectionTests
         CollectionAssert.AreEqual(new[] { "127.0.0.1:20001", "127.0.0.1:20013", "127.0.0.1:20016" }, Selected("--server", "backend.pcaptls.test"));
         CollectionAssert.AreEqual(new[] { "127.0.0.1:20016" }, Selected("--server", "backend.pcaptls.test:20016"));
         CollectionAssert.AreEqual(new[] { "127.0.0.1:20001" }, Selected("--client-ip", "127.0.0.1:21001"));
+        // --client with an address selects as --client-ip does; with a rules name beside it, both hold.
+        CollectionAssert.AreEqual(new[] { "127.0.0.1:20001" }, Selected("--client", "127.0.0.1:21001"));
+        CollectionAssert.AreEqual(new[] { "127.0.0.1:20001" }, Selected("--client", "java", "--client", "127.0.0.1:21001"));
+        Assert.AreEqual(4, Selected("--client", "openssl").Count, "a rules name selects nothing");
         CollectionAssert.AreEqual(new[] { "127.0.0.1:20001", "127.0.0.1:20013", "127.0.0.1:20016" }, Selected("--sni", "*.PCAPTLS.test"));
         CollectionAssert.AreEqual(new[] { "127.0.0.1:20022" }, Selected("--sni", "none"));
         Assert.AreEqual(0, Selected("--sni", "other.example").Count);
@@ -125,6 +129,7 @@ public sealed class SelectionTests
     [DataRow("--server", "10.0.0.0/99", "--server: '10.0.0.0/99' is not a CIDR block (e.g. 10.0.0.0/8, fd00::/8)")]
     [DataRow("--server", "host:70000", "--server: '70000' is not a port (1-65535)")]
     [DataRow("--client-ip", "backend.pcaptls.test", "--client-ip: 'backend.pcaptls.test' is not an IP address or CIDR block")]
+    [DataRow("--client", "backend.pcaptls.test", "--client: 'backend.pcaptls.test' is not an IP address or CIDR block (nor java, openssl or curl, the client's rules)")]
     [DataRow("--sni", "a b", "--sni: 'a b' is not a host name pattern (letters, digits, '-', '.', '*', '?')")]
     [DataRow("--outcome", "broken", "--outcome must be completed, failed, incomplete, not-tls, refused or failures, not 'broken'")]
     [DataRow("--from", "yesterday", "--from: 'yesterday' is not a date and time (use ISO 8601, e.g. 2026-11-26T12:00:00Z)")]

@@ -107,6 +107,36 @@ public sealed class FuzzRegressionTests
     }
 
     [TestMethod]
+    public void SupportLogInputs()
+    {
+        var inputs = Inputs("supportlog").ToList();
+        Assert.IsNotEmpty(inputs, "the listing time beyond the year 9999 tools/fuzz found");
+        foreach (var file in inputs)
+        {
+            PcapTls.Fuzz.SupportTargets.SupportLog(File.ReadAllBytes(file));
+        }
+    }
+
+    [TestMethod]
+    public void AListingTimeBeyondTheYear9999IsNoTime()
+    {
+        var folder = Directory.CreateTempSubdirectory("pcaptls-listing-").FullName;
+        try
+        {
+            var input = File.ReadAllBytes(Inputs("supportlog").Single(f => f.EndsWith("listing-time-beyond-year-9999.json", StringComparison.Ordinal)));
+            File.WriteAllBytes(Path.Combine(folder, (input[1] & 1) == 0 ? "certs.json" : "root.json"), input[2..]);
+            var listing = PcapTls.Support.Apigee.TruststoreListing.Load(folder);
+            Assert.IsNotEmpty(listing.Entries, "the certificate is still listed");
+            Assert.IsTrue(listing.Entries.SelectMany(e => e.Infos).All(i => i.ValidFrom is null), "a time the calendar cannot hold is no time");
+            Assert.AreEqual("CN=a", listing.Entries.Single().Infos.Single().Subject);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [TestMethod]
     public void AnXzCaptureReadAsAStreamIsReadWhole()
     {
         var file = Inputs("compressed").Single(f => f.EndsWith("xz-read-as-a-stream.pcap.xz", StringComparison.Ordinal));
@@ -131,6 +161,7 @@ public sealed class FuzzRegressionTests
     [DataRow("preamble")]
     [DataRow("pcapng")]
     [DataRow("compressed")]
+    [DataRow("supportlog")]
     public void CorpusReplaysWithoutException(string target)
     {
         var dir = Path.Combine(AppContext.BaseDirectory, "Data", "fuzz-corpus", target);
@@ -140,6 +171,7 @@ public sealed class FuzzRegressionTests
         {
             "encap" => PcapTls.Fuzz.SurfaceTargets.Encapsulation,
             "preamble" => PcapTls.Fuzz.SurfaceTargets.Preamble,
+            "supportlog" => PcapTls.Fuzz.SupportTargets.SupportLog,
             _ => PcapTls.Fuzz.SurfaceTargets.CaptureStream,
         };
         foreach (var file in inputs)

@@ -44,7 +44,7 @@ public sealed class TruststoreListingComparisonTests
     [TestCleanup]
     public void Cleanup()
     {
-        if (TestContext.Properties["dir"] is string dir && Directory.Exists(dir))
+        if (TestContext.Properties.TryGetValue("dir", out var value) && value is string dir && Directory.Exists(dir))
         {
             Directory.Delete(dir, recursive: true);
         }
@@ -187,6 +187,18 @@ public sealed class TruststoreListingComparisonTests
         File.WriteAllText(Path.Combine(dir, "root.json"), SampleCorpus.CertJson("root", Pki("impostor-root")));
         var listing = TruststoreListing.Load(dir);
         StringAssert.Contains(listing.Problems.Single().Problem, "another certificate");
+    }
+
+    [TestMethod]
+    public void AListingThatIsNotUtf8IsReadWithTheBadBytesReplacedAndSaidSo()
+    {
+        var dir = Listing();
+        // "Soci\xe9t\xe9" as a Latin-1 editor saves it: not UTF-8.
+        var json = System.Text.Encoding.Latin1.GetBytes("{\"certName\":\"root\",\"certInfo\":[{\"subject\":\"CN=Soci\u00e9t\u00e9 Root\",\"serialNumber\":\"1\"}]}");
+        File.WriteAllBytes(Path.Combine(dir, "root.json"), json);
+        var listing = TruststoreListing.Load(dir);
+        Assert.AreEqual("CN=Soci\uFFFDt\uFFFD Root", listing.Entries.Single().Infos.Single().Subject);
+        StringAssert.Contains(listing.Problems.Single().Problem, "not UTF-8");
     }
 
     private static void Run(string exe, params string[] args)

@@ -92,7 +92,15 @@ public sealed record TruststoreListing(string Directory, IReadOnlyList<string> L
         JsonDocument doc;
         try
         {
-            doc = JsonDocument.Parse(File.ReadAllBytes(file), new JsonDocumentOptions { MaxDepth = 16 });
+            // Names and subjects in a listing saved by another tool may not be UTF-8 (Latin-1 "Société"): such bytes
+            // become U+FFFD, said as a problem, instead of failing the whole file (tools/fuzz supportlog: they threw
+            // InvalidOperationException out of GetString).
+            var bytes = File.ReadAllBytes(file);
+            if (!System.Text.Unicode.Utf8.IsValid(bytes))
+            {
+                problems.Add(new ApiListingProblem(file, "not UTF-8 text: the bytes that are not are read as U+FFFD"));
+            }
+            doc = JsonDocument.Parse(System.Text.Encoding.UTF8.GetString(bytes), new JsonDocumentOptions { MaxDepth = 16 });
         }
         catch (JsonException e)
         {
@@ -137,12 +145,19 @@ public sealed record TruststoreListing(string Directory, IReadOnlyList<string> L
         long ms;
         if (v.ValueKind == JsonValueKind.Number && v.TryGetInt64(out ms))
         {
-            return DateTimeOffset.FromUnixTimeMilliseconds(ms);
+            return FromMillis(ms);
         }
         if (v.ValueKind == JsonValueKind.String && long.TryParse(v.GetString(), NumberStyles.Integer, CultureInfo.InvariantCulture, out ms))
         {
-            return DateTimeOffset.FromUnixTimeMilliseconds(ms);
+            return FromMillis(ms);
         }
         return null;
     }
+
+    /// <summary>A time outside the years 1-9999 is no time (tools/fuzz supportlog: it threw out of the reader).</summary>
+    private static DateTimeOffset? FromMillis(long ms) =>
+        ms is >= MinMillis and <= MaxMillis ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : null;
+
+    private const long MinMillis = -62_135_596_800_000;
+    private const long MaxMillis = 253_402_300_799_999;
 }

@@ -32,6 +32,7 @@ public static class Program
         ["preamble"] = SurfaceTargets.Preamble,
         ["pcapng"] = SurfaceTargets.CaptureStream,
         ["compressed"] = SurfaceTargets.CaptureStream,
+        ["supportlog"] = SupportTargets.SupportLog,
     };
 
     public static int Main(string[] args)
