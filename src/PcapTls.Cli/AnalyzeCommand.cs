@@ -39,7 +39,7 @@ internal static class AnalyzeCommand
 
     private static readonly Option<bool> NoKeylogSearchOption = new("--no-keylog-search")
     {
-        Description = "Do not use the key logs found with the captures (cap.keys, cap.keylog, cap.pcap.keys next to cap.pcap; key log files inside an archive); only --keylog and a pcapng's own.",
+        Description = "Do not use the key logs found with the captures (cap.keys, cap.keylog, cap.pcap.keys next to cap.pcap; key log files (sslkeylog.log, *.keys, ...) inside an archive or a directory given); only --keylog and a pcapng's own.",
     };
 
     private static readonly Option<bool> ProbeOption = new("--probe")
@@ -118,7 +118,13 @@ internal static class AnalyzeCommand
             input = SelectionOptions.WithFilter(opened.Input, filter);
             if (!parse.GetValue(NoKeylogSearchOption) && FoundKeyLogs.Find(opened, options.KeyLogFiles, stderr) is { Count: > 0 } found)
             {
-                options = options with { FoundKeyLogs = found, Decryptors = KeyLogDecryptors.Load(options.KeyLogFiles, found) };
+                var decryptors = KeyLogDecryptors.Load(options.KeyLogFiles, found);
+                // The --keylog files' malformed lines were said when they were loaded; say the found ones' too.
+                foreach (var problem in decryptors.Problems.Where(p => !options.KeyLogFiles.Contains(p.File)).Take(20))
+                {
+                    stderr.WriteLine($"pcaptls: warning: {problem}");
+                }
+                options = options with { FoundKeyLogs = found, Decryptors = decryptors };
             }
             if (parse.GetValue(WritePcapOption) is not null && !input.CanReadAgain)
             {

@@ -13,7 +13,8 @@ internal static class CaptureInputs
 
     /// <summary>The input, and where key logs may come with it: the capture files named (for key logs next to
     /// them) and the key log members of the archives.</summary>
-    public sealed record Opened(ICaptureInput Input, IReadOnlyList<string> Files, IReadOnlyList<ArchiveMember> ArchiveKeyLogs);
+    /// <summary>The capture, its plain files, the key logs found inside archives and the directories given.</summary>
+    public sealed record Opened(ICaptureInput Input, IReadOnlyList<string> Files, IReadOnlyList<ArchiveMember> ArchiveKeyLogs, IReadOnlyList<string> Directories);
 
     public static ICaptureInput Open(IReadOnlyList<string> arguments, Func<Stream> standardInput) => OpenWithKeyLogs(arguments, standardInput).Input;
 
@@ -21,7 +22,7 @@ internal static class CaptureInputs
     {
         if (arguments.Count == 1 && arguments[0] == "-")
         {
-            return new(CaptureFileReader.Open(CaptureSource.Stream("-", standardInput())), [], []);
+            return new(CaptureFileReader.Open(CaptureSource.Stream("-", standardInput())), [], [], []);
         }
         if (arguments.Contains("-"))
         {
@@ -63,7 +64,7 @@ internal static class CaptureInputs
             throw new UserErrorException(ExitCode.InputError, $"{sources.Count} captures given; at most {MergedCapture.MaxFiles} are read as one capture");
         }
         var readers = sources.Select(CaptureFileReader.Open).ToList();
-        return new(readers.Count == 1 ? readers[0] : new MergedCapture(readers), plainFiles, archiveKeyLogs);
+        return new(readers.Count == 1 ? readers[0] : new MergedCapture(readers), plainFiles, archiveKeyLogs, [.. arguments.Where(Directory.Exists)]);
     }
 
     /// <summary>The files one argument names, in the order tcpdump wrote them (see <see cref="RotationOrder"/>).</summary>

@@ -21,27 +21,18 @@ internal static class FoundKeyLogs
         var seen = new HashSet<string>(given.Select(Path.GetFullPath), StringComparer.Ordinal);
         foreach (var capture in opened.Files)
         {
-            foreach (var candidate in Candidates(capture))
+            foreach (var candidate in Candidates(capture).Where(c => File.Exists(c) && seen.Add(c)))
             {
-                if (!File.Exists(candidate) || !seen.Add(candidate))
-                {
-                    continue;
-                }
-                var length = new FileInfo(candidate).Length;
-                if (length > MaxBytes)
-                {
-                    stderr.WriteLine($"pcaptls: warning: key log {candidate} next to {capture} not read: {length} bytes, more than {MaxBytes >> 20} MiB (give it with --keylog)");
-                    continue;
-                }
-                try
-                {
-                    found.Add((candidate, File.ReadAllText(candidate)));
-                    stderr.WriteLine($"pcaptls: using key log {candidate} (found next to {capture})");
-                }
-                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-                {
-                    stderr.WriteLine($"pcaptls: warning: key log {candidate} next to {capture} not read: {e.Message}");
-                }
+                Read(candidate, $"found next to {capture}", found, stderr);
+            }
+        }
+        // A directory given as the capture: its key log files too (sslkeylog.log, *.keys, ...), as in an archive.
+        foreach (var directory in opened.Directories)
+        {
+            var inDirectory = Directory.EnumerateFiles(directory).Where(f => CaptureArchive.IsKeyLogName(Path.GetFileName(f)));
+            foreach (var file in inDirectory.Select(Path.GetFullPath).Order(StringComparer.Ordinal).Where(seen.Add))
+            {
+                Read(file, $"found in the directory {directory}", found, stderr);
             }
         }
         foreach (var member in opened.ArchiveKeyLogs)
@@ -57,6 +48,25 @@ internal static class FoundKeyLogs
             }
         }
         return found;
+    }
+
+    private static void Read(string file, string where, List<(string Name, string Text)> found, TextWriter stderr)
+    {
+        var length = new FileInfo(file).Length;
+        if (length > MaxBytes)
+        {
+            stderr.WriteLine($"pcaptls: warning: key log {file} ({where}) not read: {length} bytes, more than {MaxBytes >> 20} MiB (give it with --keylog)");
+            return;
+        }
+        try
+        {
+            found.Add((file, File.ReadAllText(file)));
+            stderr.WriteLine($"pcaptls: using key log {file} ({where})");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            stderr.WriteLine($"pcaptls: warning: key log {file} ({where}) not read: {e.Message}");
+        }
     }
 
     /// <summary>The names a key log next to <paramref name="capture"/> may have, absolute.</summary>

@@ -93,7 +93,7 @@ public sealed partial class InputKindsTests
     }
 
     [TestMethod]
-    public void ADirectoryWithACaptureItsKeyLogAndAnSslKeyLogFileReadsTheCaptureOnly()
+    public void ADirectoryWithACaptureItsKeyLogAndAnSslKeyLogFileReadsTheCaptureWithBothKeyLogs()
     {
         var dir = TempDir();
         try
@@ -106,8 +106,37 @@ public sealed partial class InputKindsTests
             var (code, found, err) = Run(null, "analyze", dir, "--truststore", RepoPaths.Capture("truststores/unrelated-root.pem"), "--format", "json");
 
             Assert.AreEqual(0, code, err);
-            Assert.AreEqual($"pcaptls: using key log {Path.Combine(dir, "mp01.pcap.keys")} (found next to {Path.Combine(dir, "mp01.pcap")})", err.TrimEnd());
+            var said = err.TrimEnd().Split('\n');
+            Assert.HasCount(2, said, err);
+            Assert.AreEqual($"pcaptls: using key log {Path.Combine(dir, "mp01.pcap.keys")} (found next to {Path.Combine(dir, "mp01.pcap")})", said[0]);
+            Assert.AreEqual($"pcaptls: using key log {Path.Combine(dir, "sslkeylog.log")} (found in the directory {dir})", said[1]);
             CollectionAssert.AreEqual(Handshakes(withKeylog), Handshakes(found));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [TestMethod]
+    public void AnSslKeyLogFileInTheDirectoryIsUsedAndItsMalformedLinesSaid()
+    {
+        var dir = TempDir();
+        try
+        {
+            File.Copy(Corpus("tls13/openssl/untrusted-root.pcap"), Path.Combine(dir, "mp01.pcap"));
+            var keys = Path.Combine(dir, "sslkeylog.log");
+            File.WriteAllText(keys, "CLIENT_RANDOM not-hex\n" + File.ReadAllText(Corpus("tls13/openssl/untrusted-root.pcap.keys")));
+            var withKeylog = AnalyzedWithItsKeyLog();
+
+            var (code, found, err) = Run(null, "analyze", dir, "--truststore", RepoPaths.Capture("truststores/unrelated-root.pem"), "--format", "json");
+
+            Assert.AreEqual(0, code, err);
+            var said = err.TrimEnd().Split('\n');
+            Assert.AreEqual($"pcaptls: using key log {keys} (found in the directory {dir})", said[0]);
+            Assert.HasCount(2, said, err);
+            StringAssert.StartsWith(said[1], $"pcaptls: warning: {keys}:1: ");
+            CollectionAssert.AreEqual(Handshakes(withKeylog), Handshakes(found), "the good lines still decrypt");
         }
         finally
         {

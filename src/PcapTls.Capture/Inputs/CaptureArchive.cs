@@ -42,6 +42,9 @@ public static class CaptureArchive
 
     private static readonly string[] KeyLogSuffixes = [".keys", ".keylog", ".keylog.txt", "sslkeylog.log", "sslkeys.log"];
 
+    /// <summary>Whether a file's name says it is a TLS key log (in an archive or a directory of captures).</summary>
+    public static bool IsKeyLogName(string name) => KeyLogSuffixes.Any(s => name.EndsWith(s, StringComparison.OrdinalIgnoreCase));
+
     /// <summary>A key log member's text, read through the archive (UTF-8); null when it is longer than
     /// <paramref name="maxBytes"/>.</summary>
     public static string? ReadText(ArchiveMember member, long maxBytes)
@@ -265,7 +268,7 @@ public static class CaptureArchive
         List<ArchiveMember> captures, List<ArchiveMember> keyLogs, List<string> skipped)
     {
         var display = $"{path}/{name}";
-        if (KeyLogSuffixes.Any(s => name.EndsWith(s, StringComparison.OrdinalIgnoreCase)))
+        if (IsKeyLogName(name))
         {
             keyLogs.Add(new ArchiveMember(name, length, CaptureSource.Reopenable(display, open, length)));
             return;
