@@ -72,6 +72,41 @@ public sealed class EncapsulationTests
         Assert.AreEqual(DecodeStatus.Truncated, PacketDecoder.TryDecodeTcp(new RawPacket(1, 0, CaptureLinkType.Ethernet, frame, frame.Length, 0), out _));
     }
 
+    private static byte[] IpInIp(byte[] inner)
+    {
+        var total = 20 + inner.Length;
+        return [0x45, 0, (byte)(total >> 8), (byte)total, 0, 0, 0x40, 0, 64, 4, 0, 0, 192, 0, 2, 1, 192, 0, 2, 2, .. inner];
+    }
+
+    private static DecodeStatus Status(byte[] frame) =>
+        PacketDecoder.TryDecodeTcp(new RawPacket(1, 0, CaptureLinkType.Ethernet, frame, frame.Length, 0), out _);
+
+    [TestMethod]
+    public void AnMplsStackOfMaxLabelsDecodesAndOneMoreIsMalformed()
+    {
+        static byte[] Stack(int labels) => [.. Enumerable.Range(0, labels).SelectMany(i =>
+            new byte[] { 0x00, (byte)(0x10 + i), (byte)(i == labels - 1 ? 0x01 : 0x00), 0x40 }), .. InnerTcp];
+        var (status, path, _, _) = Decode(Ethernet(0x8847, Stack(MplsDecoder.MaxLabels)));
+        Assert.AreEqual(DecodeStatus.Tcp, status);
+        Assert.AreEqual(MplsDecoder.MaxLabels, path.Split('/').Count(p => p.StartsWith("mpls", StringComparison.Ordinal)), path);
+        Assert.AreEqual(DecodeStatus.Malformed, Status(Ethernet(0x8847, Stack(MplsDecoder.MaxLabels + 1))));
+        Assert.AreEqual(DecodeStatus.Malformed, Status(Ethernet(0x8847, Stack(1000))), "a hostile stack is refused, not walked");
+    }
+
+    [TestMethod]
+    public void IpInIpNestedBeyondMaxLayersIsMalformedNotWalked()
+    {
+        var frame = InnerTcp;
+        for (var depth = 1; depth <= 200; depth++)
+        {
+            frame = IpInIp(frame);
+            var status = Status(Ethernet(0x0800, frame));
+            // ethernet + the outer IPv4 headers + the inner IPv4: within the bound it is TCP, beyond it malformed.
+            var layers = 1 + depth + 1;
+            Assert.AreEqual(layers <= EncapsulationPath.MaxLayers ? DecodeStatus.Tcp : DecodeStatus.Malformed, status, $"depth {depth}");
+        }
+    }
+
     [TestMethod]
     public void EveryTruncatedPrefixIsAStatusNotAnException()
     {
