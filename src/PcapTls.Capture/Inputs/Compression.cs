@@ -55,10 +55,28 @@ public static class Compression
         return CaptureCompression.None;
     }
 
-    /// <summary>The decompressed content of <paramref name="raw"/> (left open), or raw itself when not compressed.</summary>
-    public static Stream Decompress(Stream raw, CaptureCompression kind) => kind switch
+    /// <summary>The decompressed content of <paramref name="raw"/> (left open), or raw itself when not compressed.
+    /// Whatever a decompressor throws on hostile data (tools/fuzz compressed found ArgumentOutOfRangeException,
+    /// IndexOutOfRangeException and NotImplementedException from inside the libraries) comes out as an
+    /// <see cref="InvalidDataException"/>: the compressed stream is corrupt.</summary>
+    public static Stream Decompress(Stream raw, CaptureCompression kind)
     {
-        CaptureCompression.None => raw,
+        if (kind == CaptureCompression.None)
+        {
+            return raw;
+        }
+        try
+        {
+            return new GuardedDecompressor(Open(raw, kind), kind);
+        }
+        catch (Exception e) when (IsLibraryFailure(e))
+        {
+            throw Corrupt(kind, e);
+        }
+    }
+
+    private static Stream Open(Stream raw, CaptureCompression kind) => kind switch
+    {
         CaptureCompression.Gzip => new GZipStream(raw, CompressionMode.Decompress, leaveOpen: true),
         CaptureCompression.Zstd => new DecompressionStream(raw, leaveOpen: true),
         CaptureCompression.Xz => new XZStream(raw),
@@ -66,6 +84,38 @@ public static class Compression
         CaptureCompression.Lz4 => LZ4Stream.Decode(raw, leaveOpen: true),
         _ => throw new ArgumentOutOfRangeException(nameof(kind)),
     };
+
+    /// <summary>Not a failure of the data: the disk, a cancel, memory. Everything else a decompressor throws is.</summary>
+    private static bool IsLibraryFailure(Exception e) => e is not (OperationCanceledException or OutOfMemoryException or UnauthorizedAccessException)
+        && !(e is IOException && e.GetType() == typeof(IOException)) && e is not InvalidDataException;
+
+    private static InvalidDataException Corrupt(CaptureCompression kind, Exception e) =>
+        new($"{Name(kind)} data corrupt ({e.Message})", e);
+
+    /// <summary>A decompressor whose failures on corrupt data are <see cref="InvalidDataException"/>s.</summary>
+    private sealed class GuardedDecompressor(Stream inner, CaptureCompression kind) : ForwardReadStream
+    {
+        public override int Read(Span<byte> buffer)
+        {
+            try
+            {
+                return inner.Read(buffer);
+            }
+            catch (Exception e) when (IsLibraryFailure(e))
+            {
+                throw Corrupt(kind, e);
+            }
+        }
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                inner.Dispose();
+            }
+            base.Dispose(disposing);
+        }
+    }
 
     /// <summary>The name used in the report's format ("pcap.zst").</summary>
     public static string Suffix(CaptureCompression kind) => kind switch
