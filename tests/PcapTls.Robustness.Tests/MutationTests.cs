@@ -27,10 +27,11 @@ public sealed class MutationTests
     /// <summary>Managed heap after all runs (and a full collection): nothing may be kept across runs.</summary>
     private const long RetainedBytesBound = 512L << 20;
 
-    private const int MinimumMutants = 2000;
+    private const int MinimumMutants = 3500;
 
     /// <summary>Small captures of each kind: TLS 1.2 and 1.3, each client, pcapng, nanosecond, SLL, SLL2, IPv6,
-    /// snaplen 96, gzip, a plain-HTTP and a rejected-hello connection.</summary>
+    /// snaplen 96, gzip, a plain-HTTP and a rejected-hello connection; VXLAN with fragments, GRE/ERSPAN/VXLAN,
+    /// MPLS, PPPoE, HTTP CONNECT, SOCKS5 and MySQL's switch to TLS.</summary>
     private static readonly string[] Sources =
     [
         "tls12/openssl/leaf-only.pcap",
@@ -47,6 +48,14 @@ public sealed class MutationTests
         "variants/ipv6/tls12/openssl/untrusted-root.pcap",
         "variants/snaplen96/tls12/java/ok.pcap",
         "variants/gzip/tls12/openssl/untrusted-root.pcap.gz",
+        // The real-world surfaces (issue 14): tunnels, the plaintext before TLS, the MySQL switch.
+        "tunnels/vxlan-frag-untrusted-root.pcap",
+        "preambles/connect-untrusted-root.pcap",
+        "preambles/socks5-untrusted-root.pcap",
+        "arkime/gre-erspan-vxlan.pcap",
+        "arkime/mpls-basic.pcap",
+        "arkime/pppoe.pcap",
+        "arkime/mysql-tls.pcap",
     ];
 
     /// <summary>Cut at every record boundary (and inside each record) of these.</summary>
